@@ -1,0 +1,585 @@
+/**
+ * The stack configuration as one typed, validated object.
+ *
+ * Every key lives in the `amlmesh:` namespace of `stacks/Pulumi.<env>.yaml`. The schema below
+ * is the single source of truth for names, types, defaults and documentation (the README's
+ * config table is generated from it by `npm run docs:config`). `parseStackConfig` refuses a bad
+ * config before any resource is declared, naming the key, the bad value and what was expected;
+ * unknown keys are errors with a "did you mean" hint, and cross-field rules (subnets inside the
+ * address space, roles that exist, prod hardening) are checked after the shape is valid.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { distance } from "fastest-levenshtein";
+import { z } from "zod";
+import { addressInBlock, blockContains, blocksOverlap, isNetworkAddress, parseIpv4Block } from "./cidr";
+
+export const CONFIG_NAMESPACE = "amlmesh";
+
+/** Namespaces a stack file may use besides ours (provider settings). Anything else is a typo. */
+const FOREIGN_NAMESPACES = new Set(["azure-native", "azuread", "kubernetes", "random", "tls", "pulumi"]);
+
+// ---------------------------------------------------------------------------------------------
+// Value formats
+// ---------------------------------------------------------------------------------------------
+
+const guid = (what: string) =>
+    z.guid({ error: `expected ${what} as a GUID like 3f2504e0-4f89-11d3-9a0c-0305e82c3301` });
+
+const cidr = z
+    .cidrv4({ error: "expected an IPv4 CIDR block like 10.40.0.0/16" })
+    .refine((text) => isNetworkAddress(parseIpv4Block(text)!), {
+        error: "expected a network address (host bits zero), e.g. 10.40.0.0/16 rather than 10.40.1.0/16",
+    });
+
+const dnsName = z
+    .string()
+    .max(253)
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+        error: "expected a lower-case DNS name like ml.contoso.com",
+    });
+
+/** Kubernetes object names (RFC 1123 labels): namespaces, services, service accounts. */
+const k8sName = z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "expected a Kubernetes name: lower-case letters, digits and '-', at most 63 characters" });
+
+/** Entra app role values: letters, digits, '.', '_' and '-', no spaces (they appear in tokens). */
+const appRoleName = z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9._-]{0,119}$/, { error: "expected an app role value like Model.Invoke (letters, digits, '.', '_', '-')" });
+
+const pinnedImage = z
+    .string()
+    .regex(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$/, {
+        error: "expected an image reference registry/repository:tag or registry/repository@sha256:<digest>",
+    })
+    .refine((ref) => /@sha256:/.test(ref) || (/:[A-Za-z0-9._-]+$/.test(ref) && !/:latest$/.test(ref)), {
+        error: "expected a pinned image: a tag other than 'latest', or a digest",
+    });
+
+const httpsUrl = z.url({ protocol: /^https$/, error: "expected an https:// URL" });
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+// ---------------------------------------------------------------------------------------------
+
+const networkSchema = z
+    .strictObject({
+        addressSpace: cidr.describe("Address space of the platform VNet."),
+        subnets: z
+            .strictObject({
+                aksNodes: cidr.describe("Subnet for the AKS node pools (pods use the overlay pod CIDR)."),
+                privateEndpoints: cidr.describe("Subnet for private endpoints of Key Vault, Storage, ACR and Azure ML."),
+                mlCompute: cidr.describe("Subnet for the Azure ML compute cluster."),
+            })
+            .describe("Subnets carved from addressSpace; they must not overlap."),
+        podCidr: cidr.default("192.168.0.0/16").describe("Azure CNI overlay pod CIDR; must not overlap the VNet."),
+        serviceCidr: cidr.default("172.16.0.0/16").describe("Kubernetes service CIDR; must not overlap the VNet or pods."),
+        dnsServiceIp: z.ipv4({ error: "expected an IPv4 address" }).default("172.16.0.10").describe("Cluster DNS address, inside serviceCidr."),
+    })
+    .describe("Virtual network layout.");
+
+const nodePoolSchema = z.strictObject({
+    vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: "expected an Azure VM size like Standard_D4ds_v5" }),
+    minCount: z.int().min(1).max(100),
+    maxCount: z.int().min(1).max(1000),
+});
+
+const clusterSchema = z
+    .strictObject({
+        kubernetesVersion: z
+            .string()
+            .regex(/^1\.\d{2}(\.\d+)?$/, { error: "expected a Kubernetes minor version like 1.33" })
+            .describe("AKS Kubernetes version (minor, patch chosen by the upgrade channel)."),
+        skuTier: z.enum(["Free", "Standard", "Premium"]).default("Standard").describe("AKS control-plane tier; Standard or Premium carries the uptime SLA."),
+        apiServer: z
+            .strictObject({
+                access: z.enum(["private", "public"]).describe("private: API server only on the VNet; public: reachable from authorizedRanges."),
+                authorizedRanges: z.array(cidr).default([]).describe("CIDRs allowed to reach a public API server."),
+            })
+            .describe("API server exposure."),
+        systemPool: nodePoolSchema.describe("System node pool (critical add-ons only)."),
+        userPool: nodePoolSchema.describe("User node pool for platform and model workloads."),
+        availabilityZones: z.array(z.enum(["1", "2", "3"])).default([]).describe("Zones for both node pools; empty for regional."),
+        upgradeChannel: z.enum(["patch", "stable", "rapid", "node-image"]).default("patch").describe("AKS automatic upgrade channel."),
+        nodeOsUpgradeChannel: z.enum(["NodeImage", "SecurityPatch"]).default("NodeImage").describe("Node OS image upgrade channel."),
+        maintenanceWindow: z
+            .strictObject({
+                dayOfWeek: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
+                startHourUtc: z.int().min(0).max(23),
+                durationHours: z.int().min(4).max(24),
+            })
+            .describe("Planned maintenance window for upgrades (AKS requires at least 4 hours)."),
+        adminGroupObjectIds: z.array(guid("an Entra group object ID")).min(1, { error: "expected at least one admin group" }).describe("Entra groups granted cluster admin (Azure RBAC) on this cluster only."),
+        networkPolicy: z.enum(["cilium", "calico", "azure"]).default("cilium").describe("Network policy engine (cilium uses the Cilium dataplane)."),
+    })
+    .describe("AKS cluster.");
+
+const keyVaultSchema = z
+    .strictObject({
+        allowedIpRanges: z.array(cidr).default([]).describe("dev only: public IP ranges allowed through the Key Vault firewall (default action Deny)."),
+        softDeleteRetentionDays: z.int().min(7).max(90).default(90).describe("Soft-delete retention."),
+    })
+    .default({ allowedIpRanges: [], softDeleteRetentionDays: 90 })
+    .describe("Platform Key Vault.");
+
+const monitoringSchema = z
+    .strictObject({
+        retentionDays: z.int().min(30).max(730).default(30).describe("Log Analytics retention."),
+        dailyQuotaGb: z.number().min(-1).default(-1).describe("Log Analytics daily cap in GB (-1: none)."),
+    })
+    .default({ retentionDays: 30, dailyQuotaGb: -1 })
+    .describe("Log Analytics and Application Insights.");
+
+const mlSchema = z
+    .strictObject({
+        publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Disabled").describe("Workspace public network access; must be Disabled outside dev."),
+        isolationMode: z
+            .enum(["AllowInternetOutbound", "AllowOnlyApprovedOutbound"])
+            .default("AllowOnlyApprovedOutbound")
+            .describe("Managed network isolation; prod requires AllowOnlyApprovedOutbound."),
+        highBusinessImpact: z.boolean().default(false).describe("HBI workspace (encrypts local scratch, limits telemetry); required in prod."),
+        registrySku: z.enum(["Basic", "Standard", "Premium"]).default("Premium").describe("Container registry SKU; Premium (private endpoint) outside dev."),
+        computeCluster: z
+            .strictObject({
+                vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: "expected an Azure VM size like Standard_DS3_v2" }),
+                maxNodes: z.int().min(1).max(100),
+                idleMinutesBeforeScaleDown: z.int().min(2).max(120).default(15),
+            })
+            .describe("Training compute cluster; always scales to zero."),
+        kubernetesNamespace: k8sName.default("aml-workloads").describe("Namespace AML uses on AKS for training and inference."),
+    })
+    .describe("Azure ML workspace.");
+
+const rateLimitSchema = z.strictObject({
+    requestsPerSecond: z.int().min(1).max(100000),
+    burst: z.int().min(0).max(100000).default(0),
+});
+
+const edgeSchema = z
+    .strictObject({
+        hostName: dnsName.describe("Public or internal host name served by the ingress."),
+        exposure: z.enum(["internal", "public"]).describe("internal: private load balancer on the VNet; public: internet-facing load balancer."),
+        tlsCertificateName: z
+            .string()
+            .regex(/^[A-Za-z0-9-]{1,127}$/, { error: "expected a Key Vault certificate name" })
+            .default("edge-tls")
+            .describe("Key Vault certificate used as the ingress default TLS certificate."),
+        controllerReplicas: z.int().min(1).max(20).default(2).describe("NGINX ingress controller replicas."),
+        rateLimit: rateLimitSchema.default({ requestsPerSecond: 50, burst: 100 }).describe("Default per-client rate limit for routes."),
+        authorizer: z
+            .strictObject({
+                image: pinnedImage.optional().describe("Edge authorizer image; defaults to the platform registry's build of this repository."),
+                replicas: z.int().min(1).max(20).default(2),
+            })
+            .default({ replicas: 2 })
+            .describe("Edge authorizer deployment."),
+    })
+    .describe("NGINX edge.");
+
+const meshSchema = z
+    .strictObject({
+        defaultInboundPolicy: z.enum(["deny", "all-authenticated"]).default("deny").describe("Linkerd default inbound policy for meshed namespaces (never permissive)."),
+        accessLogs: z.boolean().default(false).describe("JSON access logs from every proxy (costs CPU)."),
+        highAvailability: z.boolean().default(false).describe("Linkerd HA values (3 replicas, PDBs, anti-affinity)."),
+        pki: z
+            .strictObject({
+                anchorValidityDays: z.int().min(30).max(3650).default(3650),
+                issuerValidityDays: z.int().min(7).max(730).default(365),
+                issuerRenewBeforeDays: z.int().min(1).max(365).default(30),
+            })
+            .default({ anchorValidityDays: 3650, issuerValidityDays: 365, issuerRenewBeforeDays: 30 })
+            .describe("Mesh trust anchor and issuer lifetimes."),
+    })
+    .default({
+        defaultInboundPolicy: "deny",
+        accessLogs: false,
+        highAvailability: false,
+        pki: { anchorValidityDays: 3650, issuerValidityDays: 365, issuerRenewBeforeDays: 30 },
+    })
+    .describe("Linkerd mesh.");
+
+const federationSchema = z.strictObject({
+    issuer: httpsUrl.describe("OIDC issuer of the external workload (e.g. https://token.actions.githubusercontent.com)."),
+    subject: z.string().min(1).max(600).describe("Exact subject claim (e.g. repo:contoso/models:environment:prod)."),
+});
+
+const callerBase = {
+    name: k8sName.describe("Unique caller name; used in resource names."),
+    roles: z.array(appRoleName).min(1, { error: "expected at least one role" }),
+};
+
+const callerSchema = z.discriminatedUnion(
+    "kind",
+    [
+        z.strictObject({ ...callerBase, kind: z.literal("workload"), namespace: k8sName, serviceAccount: k8sName }),
+        z.strictObject({ ...callerBase, kind: z.literal("aml-job") }),
+        z.strictObject({ ...callerBase, kind: z.literal("ci-pipeline"), federation: federationSchema }),
+        z.strictObject({ ...callerBase, kind: z.literal("external-app"), federation: federationSchema }),
+        z.strictObject({ ...callerBase, kind: z.literal("group"), objectId: guid("an Entra group object ID") }),
+    ],
+    { error: "expected kind to be one of workload, aml-job, ci-pipeline, external-app, group" },
+);
+
+const accessSchema = z
+    .strictObject({
+        roles: z
+            .record(appRoleName, z.strictObject({ description: z.string().min(1).max(250) }))
+            .refine((roles) => Object.keys(roles).length > 0, { error: "expected at least one role" })
+            .describe("App roles of the platform API (value → description)."),
+        callers: z.array(callerSchema).default([]).describe("Who may call: each caller's kind, identity and roles."),
+    })
+    .describe("The access matrix.");
+
+const routeSchema = z.strictObject({
+    name: k8sName,
+    host: dnsName.optional(),
+    path: z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: "expected an absolute URL path like /models/churn" }),
+    backend: z.strictObject({
+        namespace: k8sName,
+        service: k8sName,
+        port: z.int().min(1).max(65535),
+        serviceAccount: k8sName.describe("ServiceAccount of the backend pods (its Linkerd identity)."),
+    }),
+    roles: z.array(appRoleName).min(1, { error: "expected at least one role; every route requires one" }),
+    scopes: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/)).default([]),
+    rateLimit: rateLimitSchema.optional(),
+});
+
+/** The whole `amlmesh:` namespace. */
+export const stackConfigSchema = z
+    .strictObject({
+        environment: z.enum(["dev", "staging", "prod"]).describe("Environment this stack builds; drives the hardening rules."),
+        location: z
+            .string()
+            .regex(/^[a-z]+[a-z0-9]*$/, { error: "expected an Azure region name like westeurope" })
+            .describe("Azure region for every resource."),
+        tenantId: guid("the Entra tenant ID").describe("Entra tenant that issues tokens and owns the app registrations."),
+        namePrefix: z
+            .string()
+            .regex(/^[a-z][a-z0-9]{1,7}$/, { error: "expected 2-8 lower-case letters or digits, starting with a letter" })
+            .default("aml")
+            .describe("Short prefix for resource names."),
+        tags: z.record(z.string().min(1).max(512), z.string().max(256)).default({}).describe("Extra Azure tags on every resource."),
+        network: networkSchema,
+        cluster: clusterSchema,
+        keyVault: keyVaultSchema,
+        monitoring: monitoringSchema,
+        ml: mlSchema,
+        edge: edgeSchema,
+        mesh: meshSchema,
+        access: accessSchema,
+        routes: z.array(routeSchema).default([]).describe("Protected routes published at the edge."),
+    });
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type Caller = StackConfig["access"]["callers"][number];
+export type CallerKind = Caller["kind"];
+export type RouteConfig = StackConfig["routes"][number];
+export type EnvironmentName = StackConfig["environment"];
+
+// ---------------------------------------------------------------------------------------------
+// Cross-field rules: they run only once every field has the right shape.
+// ---------------------------------------------------------------------------------------------
+
+function crossFieldProblems(c: StackConfig): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const fail = (path: (string | number)[], message: string) => problems.push({ key: keyOf(path), message });
+    const prod = c.environment === "prod";
+    const nonDev = c.environment !== "dev";
+
+    // Network: subnets inside the address space and pairwise disjoint; overlay ranges outside it.
+    const space = parseIpv4Block(c.network.addressSpace)!;
+    const subnets = Object.entries(c.network.subnets).map(([key, text]) => ({ key, block: parseIpv4Block(text)! }));
+    for (const { key, block } of subnets) {
+        if (!blockContains(space, block)) {
+            fail(["network", "subnets", key], `${block.text} is outside the address space ${space.text}`);
+        }
+    }
+    for (let i = 0; i < subnets.length; i++) {
+        for (let j = i + 1; j < subnets.length; j++) {
+            if (blocksOverlap(subnets[i].block, subnets[j].block)) {
+                fail(["network", "subnets", subnets[j].key], `${subnets[j].block.text} overlaps subnet ${subnets[i].key} (${subnets[i].block.text})`);
+            }
+        }
+    }
+    const pods = parseIpv4Block(c.network.podCidr)!;
+    const services = parseIpv4Block(c.network.serviceCidr)!;
+    if (blocksOverlap(pods, space)) fail(["network", "podCidr"], `${pods.text} overlaps the VNet address space ${space.text}`);
+    if (blocksOverlap(services, space)) fail(["network", "serviceCidr"], `${services.text} overlaps the VNet address space ${space.text}`);
+    if (blocksOverlap(services, pods)) fail(["network", "serviceCidr"], `${services.text} overlaps the pod CIDR ${pods.text}`);
+    if (!addressInBlock(c.network.dnsServiceIp, services)) {
+        fail(["network", "dnsServiceIp"], `${c.network.dnsServiceIp} is outside serviceCidr ${services.text}`);
+    }
+
+    // Cluster sizing and exposure.
+    for (const pool of ["systemPool", "userPool"] as const) {
+        const { minCount, maxCount } = c.cluster[pool];
+        if (minCount > maxCount) fail(["cluster", pool, "minCount"], `minCount ${minCount} is above maxCount ${maxCount}`);
+    }
+    if (c.cluster.apiServer.access === "public" && c.cluster.apiServer.authorizedRanges.length === 0 && nonDev) {
+        fail(["cluster", "apiServer", "authorizedRanges"], `a public API server in ${c.environment} needs authorizedRanges (or set access: private)`);
+    }
+    if (c.cluster.apiServer.access === "private" && c.cluster.apiServer.authorizedRanges.length > 0) {
+        fail(["cluster", "apiServer", "authorizedRanges"], "authorizedRanges have no effect on a private API server; remove them");
+    }
+    if (prod) {
+        if (c.cluster.availabilityZones.length < 2) fail(["cluster", "availabilityZones"], "prod spreads node pools over at least two zones");
+        if (c.cluster.systemPool.minCount < 2) fail(["cluster", "systemPool", "minCount"], "prod runs at least two system nodes");
+        if (c.cluster.skuTier === "Free") fail(["cluster", "skuTier"], "prod needs the uptime SLA: Standard or Premium");
+    }
+    if (new Set(c.cluster.availabilityZones).size !== c.cluster.availabilityZones.length) {
+        fail(["cluster", "availabilityZones"], "zones are listed more than once");
+    }
+
+    // Data plane exposure by environment.
+    if (nonDev && c.keyVault.allowedIpRanges.length > 0) {
+        fail(["keyVault", "allowedIpRanges"], `the Key Vault has no public endpoint in ${c.environment}; firewall ranges apply to dev only`);
+    }
+    if (nonDev && c.ml.publicNetworkAccess === "Enabled") {
+        fail(["ml", "publicNetworkAccess"], `public network access must be Disabled in ${c.environment}`);
+    }
+    if (nonDev && c.ml.registrySku !== "Premium") {
+        fail(["ml", "registrySku"], `${c.environment} needs Premium (private endpoint); got ${c.ml.registrySku}`);
+    }
+    if (prod && c.ml.isolationMode !== "AllowOnlyApprovedOutbound") {
+        fail(["ml", "isolationMode"], "prod allows only approved outbound traffic");
+    }
+    if (prod && !c.ml.highBusinessImpact) fail(["ml", "highBusinessImpact"], "prod workspaces are HBI");
+
+    // Availability of the edge and the mesh.
+    if (nonDev && c.edge.controllerReplicas < 2) fail(["edge", "controllerReplicas"], `${c.environment} runs at least two ingress replicas`);
+    if (nonDev && c.edge.authorizer.replicas < 2) fail(["edge", "authorizer", "replicas"], `${c.environment} runs at least two authorizer replicas`);
+    if (prod && !c.mesh.highAvailability) fail(["mesh", "highAvailability"], "prod runs the Linkerd control plane in HA mode");
+    const pki = c.mesh.pki;
+    if (pki.issuerRenewBeforeDays >= pki.issuerValidityDays) {
+        fail(["mesh", "pki", "issuerRenewBeforeDays"], `must be below issuerValidityDays (${pki.issuerValidityDays})`);
+    }
+    if (pki.issuerValidityDays > pki.anchorValidityDays) {
+        fail(["mesh", "pki", "issuerValidityDays"], `the issuer cannot outlive the trust anchor (${pki.anchorValidityDays} days)`);
+    }
+
+    // Access matrix: every named role exists; names and identities are unique.
+    const roles = new Set(Object.keys(c.access.roles));
+    const known = [...roles].join(", ");
+    const seenCallers = new Set<string>();
+    const seenAccounts = new Set<string>();
+    c.access.callers.forEach((caller, i) => {
+        if (seenCallers.has(caller.name)) fail(["access", "callers", i, "name"], `caller name ${caller.name} is used twice`);
+        seenCallers.add(caller.name);
+        caller.roles.forEach((role, j) => {
+            if (!roles.has(role)) fail(["access", "callers", i, "roles", j], `role ${role} is not defined in access.roles (defined: ${known})`);
+        });
+        if (caller.kind === "workload") {
+            const account = `${caller.namespace}/${caller.serviceAccount}`;
+            if (seenAccounts.has(account)) fail(["access", "callers", i, "serviceAccount"], `service account ${account} belongs to another caller`);
+            seenAccounts.add(account);
+        }
+    });
+    if (c.access.callers.filter((caller) => caller.kind === "aml-job").length > 1) {
+        fail(["access", "callers"], "only one aml-job caller may exist: AML jobs share the compute cluster identity");
+    }
+    const seenRoutes = new Set<string>();
+    const seenPaths = new Set<string>();
+    c.routes.forEach((route, i) => {
+        if (seenRoutes.has(route.name)) fail(["routes", i, "name"], `route name ${route.name} is used twice`);
+        seenRoutes.add(route.name);
+        const where = `${route.host ?? c.edge.hostName}${route.path}`;
+        if (seenPaths.has(where)) fail(["routes", i, "path"], `${where} is published by another route`);
+        seenPaths.add(where);
+        route.roles.forEach((role, j) => {
+            if (!roles.has(role)) fail(["routes", i, "roles", j], `role ${role} is not defined in access.roles (defined: ${known})`);
+        });
+        if (route.backend.namespace === c.ml.kubernetesNamespace) {
+            fail(["routes", i, "backend", "namespace"], `${route.backend.namespace} is the Azure ML namespace; the inference router is published by the platform`);
+        }
+    });
+    return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing and error reporting
+// ---------------------------------------------------------------------------------------------
+
+/** One problem in the stack configuration, already phrased for the person who wrote it. */
+export interface ConfigProblem {
+    /** Full key path as written in the stack file, e.g. `amlmesh:network.subnets.aksNodes`. */
+    key: string;
+    message: string;
+}
+
+export class ConfigError extends Error {
+    constructor(readonly problems: ConfigProblem[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/**
+ * Validates the raw config map the Pulumi engine hands the program (`namespace:key` → string;
+ * structured values arrive as JSON text) and returns the typed config, or throws ConfigError.
+ */
+export function parseStackConfig(raw: Record<string, string>): StackConfig {
+    const problems: ConfigProblem[] = [];
+    const ours: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(raw)) {
+        const separator = fullKey.indexOf(":");
+        const namespace = separator < 0 ? "" : fullKey.slice(0, separator);
+        const key = fullKey.slice(separator + 1);
+        if (namespace !== CONFIG_NAMESPACE) {
+            if (!FOREIGN_NAMESPACES.has(namespace)) {
+                const hint = distance(namespace, CONFIG_NAMESPACE) <= 3 ? ` (did you mean ${CONFIG_NAMESPACE}:${key}?)` : "";
+                problems.push({ key: fullKey, message: `unknown config namespace '${namespace}'${hint}` });
+            }
+            continue;
+        }
+        ours[key] = decodeConfigValue(text);
+    }
+    const result = stackConfigSchema.safeParse(ours, { reportInput: true });
+    if (!result.success) problems.push(...result.error.issues.flatMap(describeIssue));
+    else problems.push(...crossFieldProblems(result.data));
+    if (problems.length > 0) throw new ConfigError(problems);
+    return result.data!;
+}
+
+/** Reads the config of the running stack (the real program, or the offline plan under mocks). */
+export function loadStackConfig(): StackConfig {
+    return parseStackConfig(pulumi.runtime.allConfig());
+}
+
+/** The engine passes objects and arrays as JSON text and scalars as plain text. */
+function decodeConfigValue(text: string): unknown {
+    const trimmed = text.trimStart();
+    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+        try {
+            return JSON.parse(text);
+        } catch {
+            return text; // the schema then reports the key as a string where an object was expected
+        }
+    }
+    return text;
+}
+
+function keyOf(path: PropertyKey[]): string {
+    let key = CONFIG_NAMESPACE + ":";
+    path.forEach((segment, i) => {
+        if (typeof segment === "number") key += `[${segment}]`;
+        else key += (i === 0 ? "" : ".") + String(segment);
+    });
+    return key;
+}
+
+function show(value: unknown): string {
+    if (value === undefined) return "nothing";
+    const text = JSON.stringify(value);
+    return text.length > 80 ? text.slice(0, 77) + "..." : text;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
+    const path = issue.path;
+    switch (issue.code) {
+        case "unrecognized_keys":
+            return issue.keys.map((unknownKey) => {
+                const known = knownKeysAt(path);
+                const suggestion = closest(unknownKey, known);
+                const hint = suggestion ? `did you mean '${suggestion}'?` : `known keys here: ${known.join(", ")}`;
+                return { key: keyOf([...path, unknownKey]), message: `unknown key (${hint})` };
+            });
+        case "invalid_type":
+            if (issue.input === undefined) return [{ key: keyOf(path), message: `is required (expected ${issue.expected})` }];
+            return [{ key: keyOf(path), message: `got ${show(issue.input)}, expected ${issue.expected}` }];
+        case "invalid_value":
+            return [{ key: keyOf(path), message: `got ${show(issue.input)}, expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` }];
+        case "too_small":
+        case "too_big":
+            return [{ key: keyOf(path), message: `got ${show(issue.input)}: ${issue.message.replace(/^Too (small|big): /, "")}` }];
+        case "invalid_union":
+            if (issue.discriminator) {
+                const given = (issue.input as Record<string, unknown> | undefined)?.[issue.discriminator];
+                return [{ key: keyOf([...path, issue.discriminator]), message: `got ${show(given)}, ${issue.message}` }];
+            }
+            return [{ key: keyOf(path), message: `got ${show(issue.input)}, ${issue.message}` }];
+        case "invalid_key":
+            return issue.issues.flatMap((inner) => describeIssue({ ...inner, path: [...path, ...inner.path] }));
+        default:
+            return [{ key: keyOf(path), message: issue.input === undefined || issue.code === "custom" ? issue.message : `got ${show(issue.input)}, ${issue.message}` }];
+    }
+}
+
+/** Walks the schema along a config path to list the keys an object accepts there. */
+function knownKeysAt(path: PropertyKey[]): string[] {
+    let schema: z.core.$ZodType = stackConfigSchema;
+    for (const segment of [...path, null]) {
+        // Unwrap wrappers (defaults, optionals, refinements) and step into containers.
+        for (;;) {
+            const def = schema._zod.def as unknown as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+            if ((def.type === "default" || def.type === "optional" || def.type === "prefault") && def.innerType) schema = def.innerType;
+            else if (def.type === "pipe" && def.in) schema = def.in;
+            else break;
+        }
+        const def = schema._zod.def as unknown as {
+            type: string;
+            shape?: Record<string, z.core.$ZodType>;
+            element?: z.core.$ZodType;
+            valueType?: z.core.$ZodType;
+            options?: z.core.$ZodType[];
+        };
+        if (segment === null) {
+            if (def.type === "object" && def.shape) return Object.keys(def.shape);
+            if (def.type === "union" && def.options) {
+                return [...new Set(def.options.flatMap((option) => Object.keys((option._zod.def as unknown as { shape?: object }).shape ?? {})))];
+            }
+            return [];
+        }
+        if (def.type === "object" && def.shape && typeof segment === "string") schema = def.shape[segment];
+        else if (def.type === "array" && def.element) schema = def.element;
+        else if (def.type === "record" && def.valueType) schema = def.valueType;
+        else return [];
+        if (!schema) return [];
+    }
+    return [];
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const candidate of candidates) {
+        const d = distance(word.toLowerCase(), candidate.toLowerCase());
+        if (d < bestDistance) {
+            best = candidate;
+            bestDistance = d;
+        }
+    }
+    return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Placeholders
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Values the shipped stack files carry until a platform engineer fills them in. They validate
+ * (so the offline plan runs), but `pulumi up` refuses to deploy them.
+ */
+export const PLACEHOLDER_GUID_PREFIX = "00000000-0000-0000-0000-";
+const PLACEHOLDER_HOST = /(^|\.)example\.(com|net|org)$/;
+
+/** Lists the config keys that still hold a placeholder. */
+export function findPlaceholders(config: StackConfig): string[] {
+    const found: string[] = [];
+    if (config.tenantId.startsWith(PLACEHOLDER_GUID_PREFIX)) found.push(keyOf(["tenantId"]));
+    config.cluster.adminGroupObjectIds.forEach((id, i) => {
+        if (id.startsWith(PLACEHOLDER_GUID_PREFIX)) found.push(keyOf(["cluster", "adminGroupObjectIds", i]));
+    });
+    if (PLACEHOLDER_HOST.test(config.edge.hostName)) found.push(keyOf(["edge", "hostName"]));
+    config.access.callers.forEach((caller, i) => {
+        if (caller.kind === "group" && caller.objectId.startsWith(PLACEHOLDER_GUID_PREFIX)) found.push(keyOf(["access", "callers", i, "objectId"]));
+    });
+    config.routes.forEach((route, i) => {
+        if (route.host && PLACEHOLDER_HOST.test(route.host)) found.push(keyOf(["routes", i, "host"]));
+    });
+    return found;
+}
