@@ -53,7 +53,7 @@ function qualify(project: string, key: string): string {
     return key.includes(":") ? key : `${project}:${key}`;
 }
 
-export function readStackConfigFiles(projectRoot: string, stack: string): StackConfigFiles {
+export function readStackConfigFiles(projectRoot: string, stack: string, configDir?: string): StackConfigFiles {
     const projectFile = readYaml(path.join(projectRoot, "Pulumi.yaml"), "Pulumi.yaml");
     const projectDoc = asRecord(projectFile, "Pulumi.yaml");
     const project = String(projectDoc.name ?? "");
@@ -67,8 +67,8 @@ export function readStackConfigFiles(projectRoot: string, stack: string): StackC
         if (fallback !== undefined) config[qualify(project, key)] = toEngineValue(fallback);
     }
 
-    const stackFile = path.join(stackConfigDir, `Pulumi.${stack}.yaml`);
-    const stackDoc = asRecord(readYaml(path.join(projectRoot, stackFile), stackFile), stackFile);
+    const stackFile = configDir ? path.join(configDir, `Pulumi.${stack}.yaml`) : path.join(stackConfigDir, `Pulumi.${stack}.yaml`);
+    const stackDoc = asRecord(readYaml(path.resolve(projectRoot, stackFile), stackFile), stackFile);
     const stackConfig = asRecord(stackDoc.config, `${stackFile} config`);
     for (const [key, value] of Object.entries(stackConfig)) {
         const qualified = qualify(project, key);

@@ -56,7 +56,7 @@ export function maskWire(value: unknown): unknown {
  * is dotted (`spec.tls.secret`, `containers[0].image`) or, for keys that contain dots such as
  * annotations, an array of segments.
  */
-export function valueAtPath(root: unknown, path: string | (string | number)[]): { found: boolean; secret: boolean; value: unknown } {
+export function valueAtPath(root: unknown, path: string | (string | number)[]): { found: boolean; secret: boolean; value: unknown; raw: unknown } {
     let current = root;
     let secret = false;
     for (const segment of typeof path === "string" ? splitPath(path) : path) {
@@ -64,15 +64,16 @@ export function valueAtPath(root: unknown, path: string | (string | number)[]): 
             secret = true;
             current = current.value;
         }
-        if (typeof segment === "number" ? !Array.isArray(current) : !isObject(current)) return { found: false, secret, value: undefined };
+        if (typeof segment === "number" ? !Array.isArray(current) : !isObject(current)) return { found: false, secret, value: undefined, raw: undefined };
         current = (current as Record<string | number, unknown>)[segment];
-        if (current === undefined) return { found: false, secret, value: undefined };
+        if (current === undefined) return { found: false, secret, value: undefined, raw: undefined };
     }
+    const raw = current;
     if (isWireSecret(current)) {
         secret = true;
         current = current.value;
     }
-    return { found: true, secret, value: unwrapWire(current) };
+    return { found: true, secret, value: unwrapWire(current), raw };
 }
 
 /** True when the value, or anything inside it, is a secret. */
