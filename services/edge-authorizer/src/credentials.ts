@@ -1,0 +1,56 @@
+/** Why no token could be taken from the request. */
+export type CredentialProblem =
+  /** No Authorization header, or another scheme: RFC 6750 §3.1 says answer with a bare challenge. */
+  | 'missing_token'
+  | 'duplicate_authorization'
+  | 'token_in_query'
+  | 'token_too_large'
+  | 'malformed_token';
+
+export type CredentialResult =
+  | { readonly ok: true; readonly token: string }
+  | { readonly ok: false; readonly problem: CredentialProblem };
+
+// RFC 7235: the scheme is case-insensitive; RFC 6750: one or more spaces, then the token.
+const BEARER = /^bearer +/i;
+// A JWS in compact form: three base64url segments. The signature may be empty so that jose, not a
+// regex, is the one that refuses "alg": "none" (clearer reason in the log).
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * Takes the bearer token from the Authorization header values exactly as they arrived (Node's
+ * `req.headers` keeps only the first Authorization header and drops the rest silently; the caller
+ * passes `req.headersDistinct.authorization` so duplicates are seen and refused).
+ */
+export function bearerToken(authorization: readonly string[] | undefined, maxTokenBytes: number): CredentialResult {
+  if (authorization === undefined || authorization.length === 0) return { ok: false, problem: 'missing_token' };
+  if (authorization.length > 1) return { ok: false, problem: 'duplicate_authorization' };
+  const value = authorization[0] as string;
+  const scheme = BEARER.exec(value);
+  if (scheme === null) return { ok: false, problem: 'missing_token' };
+  const token = value.slice(scheme[0].length);
+  if (token.length > maxTokenBytes) return { ok: false, problem: 'token_too_large' };
+  if (!COMPACT_JWS.test(token)) return { ok: false, problem: 'malformed_token' };
+  return { ok: true, token };
+}
+
+/**
+ * RFC 6750 §2.3 allows `?access_token=`, but a token in a URL ends up in access logs and browser
+ * history, and a request must not carry two credentials. The authorizer never reads it; its mere
+ * presence, in the auth URI or in the client's original URI (X-Original-URI), refuses the request.
+ */
+export function carriesQueryToken(query: string): boolean {
+  // Cheap pre-check; a percent-encoded name (access%5Ftoken) still goes through the full parse.
+  if (query === '' || !(query.includes('%') || query.toLowerCase().includes('access_token'))) return false;
+  for (const name of new URLSearchParams(query).keys()) {
+    if (name.toLowerCase() === 'access_token') return true;
+  }
+  return false;
+}
+
+/** The query part of a request target ("" when there is none). */
+export function queryOf(target: string | undefined): string {
+  if (target === undefined) return '';
+  const mark = target.indexOf('?');
+  return mark === -1 ? '' : target.slice(mark + 1);
+}

@@ -1,0 +1,113 @@
+import { bearerToken, carriesQueryToken, queryOf, type CredentialProblem } from './credentials.js';
+import { KeysUnavailableError } from './keys.js';
+import { requirementFrom, satisfies, type Requirement } from './requirements.js';
+import { TokenCache } from './token-cache.js';
+import { TokenRejectedError, type TokenRejection, type TokenVerifier, type VerifiedIdentity } from './verify.js';
+
+/** The parts of an auth subrequest a decision depends on. */
+export interface AuthorizationRequest {
+  /** Every Authorization header value as received (`req.headersDistinct.authorization`). */
+  readonly authorization: readonly string[] | undefined;
+  /** Query string of the auth URI itself, without the "?". */
+  readonly query: string;
+  /** The client's request target as NGINX forwards it (X-Original-URI), if present. */
+  readonly originalUri: string | undefined;
+}
+
+export type Reason =
+  | 'allowed'
+  | 'missing_role'
+  | CredentialProblem
+  | TokenRejection
+  | 'keys_unavailable'
+  | 'no_requirement'
+  | 'bad_requirement';
+
+export type Outcome = 'allow' | 'deny' | 'error';
+export type CacheUse = 'hit' | 'miss' | 'off' | 'none';
+
+export interface Decision {
+  /** 204: allow; 401/403: deny (NGINX passes these on); 500/503: NGINX turns any other status into 500 — still closed. */
+  readonly status: 204 | 401 | 403 | 500 | 503;
+  readonly outcome: Outcome;
+  readonly reason: Reason;
+  /** WWW-Authenticate value for 401/403. */
+  readonly challenge: string | undefined;
+  readonly identity: VerifiedIdentity | undefined;
+  readonly requirement: Requirement | undefined;
+  readonly cache: CacheUse;
+}
+
+export interface AuthorizerOptions {
+  readonly verifier: TokenVerifier;
+  /** Undefined disables the cache (benchmarks, debugging). */
+  readonly cache: TokenCache | undefined;
+  readonly maxTokenBytes: number;
+}
+
+/**
+ * The decision in one place, independent of HTTP: the server, the tests and the benchmark all call
+ * decide(). Order matters: configuration problems first (they are not the caller's fault), then how
+ * the credential was presented, then the token itself, then the route's roles.
+ */
+export class Authorizer {
+  constructor(private readonly options: AuthorizerOptions) {}
+
+  async decide(request: AuthorizationRequest): Promise<Decision> {
+    const required = requirementFrom(request.query);
+    if (!required.ok) return refuse(500, 'error', required.problem, undefined);
+    const { requirement } = required;
+
+    if (carriesQueryToken(request.query) || carriesQueryToken(queryOf(request.originalUri))) {
+      return refuse(401, 'deny', 'token_in_query', invalidRequest, requirement);
+    }
+    const credential = bearerToken(request.authorization, this.options.maxTokenBytes);
+    if (!credential.ok) {
+      const { problem } = credential;
+      const challenge =
+        problem === 'missing_token' ? bareChallenge : problem === 'duplicate_authorization' ? invalidRequest : invalidToken;
+      return refuse(401, 'deny', problem, challenge, requirement);
+    }
+
+    let identity: VerifiedIdentity;
+    let cacheUse: CacheUse = 'off';
+    try {
+      const { cache } = this.options;
+      if (cache === undefined) {
+        identity = await this.options.verifier.verify(credential.token);
+      } else {
+        const key = TokenCache.keyOf(credential.token);
+        const cached = cache.get(key);
+        cacheUse = cached === undefined ? 'miss' : 'hit';
+        identity = cached ?? (await this.options.verifier.verify(credential.token));
+        if (cached === undefined) cache.set(key, identity);
+      }
+    } catch (error) {
+      if (error instanceof KeysUnavailableError) return refuse(503, 'error', 'keys_unavailable', undefined, requirement);
+      const reason = error instanceof TokenRejectedError ? error.reason : 'verification_error';
+      return { ...refuse(401, 'deny', reason, invalidToken, requirement), cache: cacheUse };
+    }
+
+    if (!satisfies(requirement, identity.roles, identity.scopes)) {
+      return { status: 403, outcome: 'deny', reason: 'missing_role', challenge: insufficientScope, identity, requirement, cache: cacheUse };
+    }
+    return { status: 204, outcome: 'allow', reason: 'allowed', challenge: undefined, identity, requirement, cache: cacheUse };
+  }
+}
+
+const bareChallenge = 'Bearer';
+const invalidToken = 'Bearer error="invalid_token"';
+// RFC 6750 pairs invalid_request with 400, but NGINX's auth_request turns a 400 into a 500 for the
+// client; 401 keeps the refusal visible as an authentication failure.
+const invalidRequest = 'Bearer error="invalid_request"';
+const insufficientScope = 'Bearer error="insufficient_scope"';
+
+function refuse(
+  status: 401 | 500 | 503,
+  outcome: Outcome,
+  reason: Reason,
+  challenge: string | undefined,
+  requirement?: Requirement,
+): Decision {
+  return { status, outcome, reason, challenge, identity: undefined, requirement, cache: 'none' };
+}

@@ -1,0 +1,37 @@
+/** Discovery documents and key sets are small; anything bigger is refused rather than buffered. */
+const MAX_DOCUMENT_BYTES = 512 * 1024;
+
+/**
+ * GETs a JSON document with a timeout and a size cap. Redirects are errors: the configured URL is the
+ * trust anchor, and following a redirect could move key fetching to another host or to plain http.
+ */
+export async function fetchJson(url: string, timeoutMs: number): Promise<unknown> {
+  const response = await fetch(url, {
+    redirect: 'error',
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: { accept: 'application/json, application/jwk-set+json' },
+  });
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    throw new Error(`GET ${url} answered ${response.status}`);
+  }
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > MAX_DOCUMENT_BYTES) {
+    await response.body?.cancel();
+    throw new Error(`GET ${url} declared ${declared} bytes; the limit is ${MAX_DOCUMENT_BYTES}`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body !== null) {
+    for await (const chunk of response.body) {
+      size += chunk.byteLength;
+      if (size > MAX_DOCUMENT_BYTES) throw new Error(`GET ${url} exceeded ${MAX_DOCUMENT_BYTES} bytes`);
+      chunks.push(chunk);
+    }
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new Error(`GET ${url} did not return JSON`);
+  }
+}
