@@ -27,7 +27,11 @@ const guid = (what: string) =>
 
 const cidr = z
     .cidrv4({ error: "expected an IPv4 CIDR block like 10.40.0.0/16" })
-    .refine((text) => isNetworkAddress(parseIpv4Block(text)!), {
+    // Zod runs refinements after a failed format check too; the format error already covers that.
+    .refine((text) => {
+        const block = parseIpv4Block(text);
+        return block === undefined || isNetworkAddress(block);
+    }, {
         error: "expected a network address (host bits zero), e.g. 10.40.0.0/16 rather than 10.40.1.0/16",
     });
 
@@ -492,14 +496,23 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
             if (issue.input === undefined) return [{ key: keyOf(path), message: `is required (expected ${issue.expected})` }];
             return [{ key: keyOf(path), message: `got ${show(issue.input)}, expected ${issue.expected}` }];
         case "invalid_value":
+            if (issue.input === undefined) return [{ key: keyOf(path), message: `is required (expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")})` }];
             return [{ key: keyOf(path), message: `got ${show(issue.input)}, expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` }];
         case "too_small":
-        case "too_big":
-            return [{ key: keyOf(path), message: `got ${show(issue.input)}: ${issue.message.replace(/^Too (small|big): /, "")}` }];
+        case "too_big": {
+            const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+            const relation = issue.code === "too_small" ? (issue.inclusive ? "at least" : "more than") : issue.inclusive ? "at most" : "less than";
+            const unit = issue.origin === "array" || issue.origin === "set" ? " item(s)" : issue.origin === "string" ? " character(s)" : "";
+            const custom = issue.message.startsWith("Too ") ? "" : ` (${issue.message})`;
+            return [{ key: keyOf(path), message: `got ${show(issue.input)}, expected ${relation} ${String(bound)}${unit}${custom}` }];
+        }
         case "invalid_union":
             if (issue.discriminator) {
-                const given = (issue.input as Record<string, unknown> | undefined)?.[issue.discriminator];
-                return [{ key: keyOf([...path, issue.discriminator]), message: `got ${show(given)}, ${issue.message}` }];
+                // Zod may point the path at the discriminator already; the input is the whole object.
+                const atDiscriminator = path[path.length - 1] === issue.discriminator;
+                const input = issue.input;
+                const given = typeof input === "object" && input !== null ? (input as Record<string, unknown>)[issue.discriminator] : input;
+                return [{ key: keyOf(atDiscriminator ? path : [...path, issue.discriminator]), message: `got ${show(given)}, ${issue.message}` }];
             }
             return [{ key: keyOf(path), message: `got ${show(issue.input)}, ${issue.message}` }];
         case "invalid_key":
@@ -566,6 +579,13 @@ function closest(word: string, candidates: string[]): string | undefined {
  */
 export const PLACEHOLDER_GUID_PREFIX = "00000000-0000-0000-0000-";
 const PLACEHOLDER_HOST = /(^|\.)example\.(com|net|org)$/;
+/** RFC 5737 documentation ranges stand in for real office or VPN egress ranges. */
+const PLACEHOLDER_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"].map((text) => parseIpv4Block(text)!);
+
+function isPlaceholderRange(text: string): boolean {
+    const block = parseIpv4Block(text);
+    return block !== undefined && PLACEHOLDER_RANGES.some((range) => blockContains(range, block));
+}
 
 /** Lists the config keys that still hold a placeholder. */
 export function findPlaceholders(config: StackConfig): string[] {
@@ -575,8 +595,17 @@ export function findPlaceholders(config: StackConfig): string[] {
         if (id.startsWith(PLACEHOLDER_GUID_PREFIX)) found.push(keyOf(["cluster", "adminGroupObjectIds", i]));
     });
     if (PLACEHOLDER_HOST.test(config.edge.hostName)) found.push(keyOf(["edge", "hostName"]));
+    config.cluster.apiServer.authorizedRanges.forEach((range, i) => {
+        if (isPlaceholderRange(range)) found.push(keyOf(["cluster", "apiServer", "authorizedRanges", i]));
+    });
+    config.keyVault.allowedIpRanges.forEach((range, i) => {
+        if (isPlaceholderRange(range)) found.push(keyOf(["keyVault", "allowedIpRanges", i]));
+    });
     config.access.callers.forEach((caller, i) => {
         if (caller.kind === "group" && caller.objectId.startsWith(PLACEHOLDER_GUID_PREFIX)) found.push(keyOf(["access", "callers", i, "objectId"]));
+        if ((caller.kind === "ci-pipeline" || caller.kind === "external-app") && PLACEHOLDER_HOST.test(new URL(caller.federation.issuer).hostname)) {
+            found.push(keyOf(["access", "callers", i, "federation", "issuer"]));
+        }
     });
     config.routes.forEach((route, i) => {
         if (route.host && PLACEHOLDER_HOST.test(route.host)) found.push(keyOf(["routes", i, "host"]));

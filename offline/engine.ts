@@ -36,11 +36,23 @@ interface MonitorHooks {
     registerResourceOutputs(request: RegisterResourceOutputsRequest, callback: Callback<unknown>): void;
 }
 
+/** The program threw: `cause` is its error, `registered` what it had declared until then. */
+export class ProgramFailure extends Error {
+    constructor(
+        override readonly cause: unknown,
+        readonly registered: CapturedResource[],
+    ) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.name = "ProgramFailure";
+    }
+}
+
 let running = false;
 
 /**
  * Runs `program` as the body of a stack, exactly as the Pulumi language host would (its return
- * value becomes the stack outputs), and returns everything it registered.
+ * value becomes the stack outputs), and returns everything it registered. Throws
+ * ProgramFailure when the program throws.
  */
 export async function evaluateProgram(program: () => unknown, options: EvaluationOptions): Promise<Evaluation> {
     if (running) throw new Error("evaluateProgram: another evaluation is running in this process (the Pulumi SDK state is global)");
@@ -54,11 +66,20 @@ export async function evaluateProgram(program: () => unknown, options: Evaluatio
         const registeredOutputs = new Map<string, Record<string, WireValue>>();
         hookMonitor(captured, registeredOutputs);
 
+        // The program's own error is kept out of the SDK: a rejected stack body also surfaces
+        // as an unhandled rejection inside the SDK, which would crash the process.
+        let failure: { error: unknown } | undefined;
         await pulumi.runtime.runInPulumiStack(async () => {
-            const exported = await program();
-            return typeof exported === "function" ? await (exported as () => unknown)() : exported;
+            try {
+                const exported = await program();
+                return typeof exported === "function" ? await (exported as () => unknown)() : exported;
+            } catch (error) {
+                failure = { error };
+                return {};
+            }
         });
         await drain(captured);
+        if (failure) throw new ProgramFailure(failure.error, captured);
 
         const stack = captured.find((resource) => resource.type === "pulumi:pulumi:Stack");
         if (!stack) throw new Error("evaluateProgram: the stack resource was never registered");

@@ -1,0 +1,205 @@
+import * as assert from "node:assert/strict";
+import { ConfigError, findPlaceholders, parseStackConfig, type ConfigProblem } from "../../infra/config";
+import { ProgramFailure } from "../../offline/engine";
+import { editConfig, runStack, shippedStackConfig } from "../harness";
+
+/** Parses the config and returns its problems (none when it is valid). */
+function problemsOf(raw: Record<string, string>): ConfigProblem[] {
+    try {
+        parseStackConfig(raw);
+        return [];
+    } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+    }
+}
+
+/** Asserts exactly the expected key is reported, with a message matching the pattern. */
+function assertRefused(raw: Record<string, string>, key: string, message: RegExp): void {
+    const problems = problemsOf(raw);
+    const match = problems.find((problem) => problem.key === key);
+    assert.ok(match, `expected a problem at ${key}; got ${JSON.stringify(problems)}`);
+    assert.match(match.message, message);
+}
+
+const prod = () => shippedStackConfig("prod");
+const dev = () => shippedStackConfig("dev");
+
+describe("stack config", () => {
+    for (const stack of ["dev", "staging", "prod"] as const) {
+        it(`accepts the shipped ${stack} stack`, () => {
+            const config = parseStackConfig(shippedStackConfig(stack));
+            assert.equal(config.environment, stack);
+        });
+    }
+
+    it("applies schema defaults for keys a stack leaves out", () => {
+        const config = parseStackConfig(editConfig(dev(), "amlmesh:mesh", () => undefined));
+        assert.equal(config.mesh.defaultInboundPolicy, "deny");
+        assert.equal(config.mesh.pki.issuerValidityDays, 365);
+    });
+
+    describe("refuses a bad config, naming the key, the value and what was expected", () => {
+        it("a missing required key", () => {
+            assertRefused(editConfig(prod(), "amlmesh:tenantId", () => undefined), "amlmesh:tenantId", /is required/);
+        });
+
+        it("a malformed GUID", () => {
+            assertRefused(editConfig(prod(), "amlmesh:tenantId", () => "contoso"), "amlmesh:tenantId", /got "contoso", expected the Entra tenant ID as a GUID/);
+        });
+
+        it("a malformed CIDR", () => {
+            const raw = editConfig(prod(), "amlmesh:network", (network: any) => ({ ...network, addressSpace: "10.30.0.0/33" }));
+            assertRefused(raw, "amlmesh:network.addressSpace", /got "10\.30\.0\.0\/33", expected an IPv4 CIDR block/);
+        });
+
+        it("a CIDR with host bits set", () => {
+            const raw = editConfig(prod(), "amlmesh:network", (network: any) => ({ ...network, addressSpace: "10.30.1.0/16" }));
+            assertRefused(raw, "amlmesh:network.addressSpace", /host bits zero/);
+        });
+
+        it("an out-of-range number", () => {
+            const raw = editConfig(prod(), "amlmesh:cluster", (cluster: any) => ({ ...cluster, systemPool: { ...cluster.systemPool, minCount: 0 } }));
+            assertRefused(raw, "amlmesh:cluster.systemPool.minCount", /got 0, expected at least 1/);
+        });
+
+        it("a value outside an enumeration", () => {
+            assertRefused(editConfig(prod(), "amlmesh:environment", () => "production"), "amlmesh:environment", /got "production", expected one of "dev", "staging", "prod"/);
+        });
+
+        it("a string where a section was expected", () => {
+            assertRefused(editConfig(prod(), "amlmesh:network", () => "10.30.0.0/16"), "amlmesh:network", /got "10\.30\.0\.0\/16", expected object/);
+        });
+
+        it("an unknown key, suggesting the key that was probably meant", () => {
+            const raw = editConfig(prod(), "amlmesh:network", (network: any) => {
+                const { aksNodes, ...others } = network.subnets;
+                return { ...network, subnets: { ...others, aksNode: aksNodes } };
+            });
+            assertRefused(raw, "amlmesh:network.subnets.aksNode", /unknown key \(did you mean 'aksNodes'\?\)/);
+        });
+
+        it("an unknown top-level key", () => {
+            const raw = { ...prod(), "amlmesh:netwrok": prod()["amlmesh:network"] };
+            assertRefused(raw, "amlmesh:netwrok", /did you mean 'network'/);
+        });
+
+        it("a misspelt namespace", () => {
+            const raw = { ...prod(), "amlmsh:location": "westeurope" };
+            assertRefused(raw, "amlmsh:location", /unknown config namespace 'amlmsh' \(did you mean amlmesh:location\?\)/);
+        });
+
+        it("an unknown caller kind", () => {
+            const raw = editConfig(prod(), "amlmesh:access", (access: any) => ({ ...access, callers: [{ name: "robot", kind: "robot", roles: ["Model.Invoke"] }] }));
+            assertRefused(raw, "amlmesh:access.callers[0].kind", /got "robot", expected kind to be one of workload/);
+        });
+
+        it("a mutable image tag for the authorizer", () => {
+            const raw = editConfig(prod(), "amlmesh:edge", (edge: any) => ({ ...edge, authorizer: { replicas: 3, image: "contoso.azurecr.io/edge-authorizer:latest" } }));
+            assertRefused(raw, "amlmesh:edge.authorizer.image", /pinned image/);
+        });
+    });
+
+    describe("cross-field rules", () => {
+        it("subnets lie inside the address space", () => {
+            const raw = editConfig(prod(), "amlmesh:network", (network: any) => ({ ...network, subnets: { ...network.subnets, privateEndpoints: "10.31.0.0/24" } }));
+            assertRefused(raw, "amlmesh:network.subnets.privateEndpoints", /10\.31\.0\.0\/24 is outside the address space 10\.30\.0\.0\/16/);
+        });
+
+        it("subnets do not overlap", () => {
+            const raw = editConfig(prod(), "amlmesh:network", (network: any) => ({ ...network, subnets: { ...network.subnets, mlCompute: "10.30.8.0/22" } }));
+            assertRefused(raw, "amlmesh:network.subnets.mlCompute", /overlaps subnet aksNodes \(10\.30\.0\.0\/19\)/);
+        });
+
+        it("the overlay pod CIDR stays off the VNet and the DNS address inside the service CIDR", () => {
+            let raw = editConfig(prod(), "amlmesh:network", (network: any) => ({ ...network, podCidr: "10.30.128.0/17" }));
+            assertRefused(raw, "amlmesh:network.podCidr", /overlaps the VNet address space/);
+            raw = editConfig(prod(), "amlmesh:network", (network: any) => ({ ...network, dnsServiceIp: "10.0.0.10" }));
+            assertRefused(raw, "amlmesh:network.dnsServiceIp", /outside serviceCidr 172\.16\.0\.0\/16/);
+        });
+
+        it("every role a caller or route names is defined", () => {
+            let raw = editConfig(prod(), "amlmesh:access", (access: any) => ({
+                ...access,
+                callers: access.callers.map((caller: any, i: number) => (i === 1 ? { ...caller, roles: ["Model.Depoly"] } : caller)),
+            }));
+            assertRefused(raw, "amlmesh:access.callers[1].roles[0]", /role Model\.Depoly is not defined in access\.roles \(defined: Model\.Invoke/);
+            raw = editConfig(prod(), "amlmesh:routes", (routes: any) => routes.map((route: any) => ({ ...route, roles: ["Scoring.Call"] })));
+            assertRefused(raw, "amlmesh:routes[0].roles[0]", /role Scoring\.Call is not defined/);
+        });
+
+        it("prod cannot expose the API server publicly without authorized ranges", () => {
+            const raw = editConfig(prod(), "amlmesh:cluster", (cluster: any) => ({ ...cluster, apiServer: { access: "public" } }));
+            assertRefused(raw, "amlmesh:cluster.apiServer.authorizedRanges", /public API server in prod needs authorizedRanges/);
+            // dev may, because developers reach it from allow-listed ranges only when set.
+            const devRaw = editConfig(dev(), "amlmesh:cluster", (cluster: any) => ({ ...cluster, apiServer: { access: "public" } }));
+            assert.deepEqual(problemsOf(devRaw), []);
+        });
+
+        it("prod keeps its hardening: HBI, approved-only outbound, HA mesh, zones", () => {
+            let raw = editConfig(prod(), "amlmesh:ml", (ml: any) => ({ ...ml, highBusinessImpact: false, isolationMode: "AllowInternetOutbound" }));
+            assertRefused(raw, "amlmesh:ml.highBusinessImpact", /HBI/);
+            assertRefused(raw, "amlmesh:ml.isolationMode", /approved outbound/);
+            raw = editConfig(prod(), "amlmesh:mesh", (mesh: any) => ({ ...mesh, highAvailability: false }));
+            assertRefused(raw, "amlmesh:mesh.highAvailability", /HA mode/);
+            raw = editConfig(prod(), "amlmesh:cluster", (cluster: any) => ({ ...cluster, availabilityZones: ["1"] }));
+            assertRefused(raw, "amlmesh:cluster.availabilityZones", /at least two zones/);
+        });
+
+        it("only dev may open the workspace or the Key Vault firewall to public ranges", () => {
+            const staging = shippedStackConfig("staging");
+            assertRefused(editConfig(staging, "amlmesh:ml", (ml: any) => ({ ...ml, publicNetworkAccess: "Enabled" })), "amlmesh:ml.publicNetworkAccess", /must be Disabled in staging/);
+            assertRefused(
+                editConfig(staging, "amlmesh:keyVault", () => ({ allowedIpRanges: ["198.51.100.0/24"] })),
+                "amlmesh:keyVault.allowedIpRanges",
+                /dev only/,
+            );
+        });
+
+        it("the mesh issuer renews before it expires and never outlives the anchor", () => {
+            const raw = editConfig(prod(), "amlmesh:mesh", (mesh: any) => ({ ...mesh, pki: { anchorValidityDays: 100, issuerValidityDays: 180, issuerRenewBeforeDays: 180 } }));
+            assertRefused(raw, "amlmesh:mesh.pki.issuerRenewBeforeDays", /below issuerValidityDays/);
+            assertRefused(raw, "amlmesh:mesh.pki.issuerValidityDays", /cannot outlive the trust anchor/);
+        });
+
+        it("a route path is published once per host", () => {
+            const raw = editConfig(prod(), "amlmesh:routes", (routes: any) => [...routes, { ...routes[0], name: "churn-copy" }]);
+            assertRefused(raw, "amlmesh:routes[2].path", /ml\.example\.com\/models\/churn is published by another route/);
+        });
+
+        it("reports every problem at once rather than the first", () => {
+            let raw = editConfig(prod(), "amlmesh:tenantId", () => "nope");
+            raw = editConfig(raw, "amlmesh:location", () => "West Europe");
+            assert.equal(problemsOf(raw).length, 2);
+        });
+    });
+
+    describe("placeholders", () => {
+        it("lists every placeholder in the shipped stacks", () => {
+            const found = findPlaceholders(parseStackConfig(dev()));
+            for (const key of ["amlmesh:tenantId", "amlmesh:edge.hostName", "amlmesh:cluster.adminGroupObjectIds[0]", "amlmesh:keyVault.allowedIpRanges[0]"]) {
+                assert.ok(found.includes(key), `${key} should be flagged; found ${found.join(", ")}`);
+            }
+        });
+
+        it("lets a preview run but refuses to deploy them", async () => {
+            await assert.rejects(runStack("prod", prod(), { deploy: true }), (error: unknown) => {
+                assert.ok(error instanceof ProgramFailure);
+                assert.match(error.message, /Refusing to deploy placeholder values[\s\S]*amlmesh:tenantId/);
+                return true;
+            });
+        });
+    });
+
+    it("fails before any resource is declared", async () => {
+        const raw = editConfig(prod(), "amlmesh:environment", () => "qa");
+        await assert.rejects(runStack("prod", raw), (error: unknown) => {
+            assert.ok(error instanceof ProgramFailure && error.cause instanceof ConfigError);
+            assert.deepEqual(
+                error.registered.map((resource) => resource.type),
+                ["pulumi:pulumi:Stack"],
+            );
+            return true;
+        });
+    });
+});
