@@ -84,9 +84,9 @@ const networkSchema = z
     .describe("Virtual network layout.");
 
 const nodePoolSchema = z.strictObject({
-    vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: "expected an Azure VM size like Standard_D4ds_v5" }),
-    minCount: z.int().min(1).max(100),
-    maxCount: z.int().min(1).max(1000),
+    vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: "expected an Azure VM size like Standard_D4ds_v5" }).describe("Azure VM size of the nodes."),
+    minCount: z.int().min(1).max(100).describe("Autoscaler minimum node count."),
+    maxCount: z.int().min(1).max(1000).describe("Autoscaler maximum node count (at least minCount)."),
 });
 
 const clusterSchema = z
@@ -109,9 +109,9 @@ const clusterSchema = z
         nodeOsUpgradeChannel: z.enum(["NodeImage", "SecurityPatch"]).default("NodeImage").describe("Node OS image upgrade channel."),
         maintenanceWindow: z
             .strictObject({
-                dayOfWeek: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
-                startHourUtc: z.int().min(0).max(23),
-                durationHours: z.int().min(4).max(24),
+                dayOfWeek: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]).describe("Weekday of the window."),
+                startHourUtc: z.int().min(0).max(23).describe("Start hour (UTC)."),
+                durationHours: z.int().min(4).max(24).describe("Length in hours."),
             })
             .describe("Planned maintenance window for upgrades (AKS requires at least 4 hours)."),
         adminGroupObjectIds: z.array(guid("an Entra group object ID")).min(1, { error: "expected at least one admin group" }).describe("Entra groups granted cluster admin (Azure RBAC) on this cluster only."),
@@ -146,9 +146,9 @@ const mlSchema = z
         registrySku: z.enum(["Basic", "Standard", "Premium"]).default("Premium").describe("Container registry SKU; Premium (private endpoint) outside dev."),
         computeCluster: z
             .strictObject({
-                vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: "expected an Azure VM size like Standard_DS3_v2" }),
-                maxNodes: z.int().min(1).max(100),
-                idleMinutesBeforeScaleDown: z.int().min(2).max(120).default(15),
+                vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: "expected an Azure VM size like Standard_DS3_v2" }).describe("Azure VM size of the compute nodes."),
+                maxNodes: z.int().min(1).max(100).describe("Upper bound of the cluster (the lower bound is always 0)."),
+                idleMinutesBeforeScaleDown: z.int().min(2).max(120).default(15).describe("Idle minutes before a node is released."),
             })
             .describe("Training compute cluster; always scales to zero."),
         kubernetesNamespace: k8sName.default("aml-workloads").describe("Namespace AML uses on AKS for training and inference."),
@@ -156,8 +156,8 @@ const mlSchema = z
     .describe("Azure ML workspace.");
 
 const rateLimitSchema = z.strictObject({
-    requestsPerSecond: z.int().min(1).max(100000),
-    burst: z.int().min(0).max(100000).default(0),
+    requestsPerSecond: z.int().min(1).max(100000).describe("Sustained requests per second per client IP."),
+    burst: z.int().min(0).max(100000).default(0).describe("Requests above the rate a client may queue before 429s."),
 });
 
 const edgeSchema = z
@@ -174,7 +174,7 @@ const edgeSchema = z
         authorizer: z
             .strictObject({
                 image: pinnedImage.optional().describe("Edge authorizer image; defaults to the platform registry's build of this repository."),
-                replicas: z.int().min(1).max(20).default(2),
+                replicas: z.int().min(1).max(20).default(2).describe("Authorizer replicas (at least 2 outside dev)."),
             })
             .default({ replicas: 2 })
             .describe("Edge authorizer deployment."),
@@ -188,9 +188,9 @@ const meshSchema = z
         highAvailability: z.boolean().default(false).describe("Linkerd HA values (3 replicas, PDBs, anti-affinity)."),
         pki: z
             .strictObject({
-                anchorValidityDays: z.int().min(30).max(3650).default(3650),
-                issuerValidityDays: z.int().min(7).max(730).default(365),
-                issuerRenewBeforeDays: z.int().min(1).max(365).default(30),
+                anchorValidityDays: z.int().min(30).max(3650).default(3650).describe("Lifetime of the trust anchor (rotated by hand)."),
+                issuerValidityDays: z.int().min(7).max(730).default(365).describe("Lifetime of the identity issuer certificate."),
+                issuerRenewBeforeDays: z.int().min(1).max(365).default(30).describe("`pulumi up` re-issues the issuer this many days before expiry."),
             })
             .default({ anchorValidityDays: 3650, issuerValidityDays: 365, issuerRenewBeforeDays: 30 })
             .describe("Mesh trust anchor and issuer lifetimes."),
@@ -210,17 +210,34 @@ const federationSchema = z.strictObject({
 
 const callerBase = {
     name: k8sName.describe("Unique caller name; used in resource names."),
-    roles: z.array(appRoleName).min(1, { error: "expected at least one role" }),
+    roles: z.array(appRoleName).min(1, { error: "expected at least one role" }).describe("App roles granted to the caller (each defined in access.roles)."),
 };
 
 const callerSchema = z.discriminatedUnion(
     "kind",
     [
-        z.strictObject({ ...callerBase, kind: z.literal("workload"), namespace: k8sName, serviceAccount: k8sName }),
-        z.strictObject({ ...callerBase, kind: z.literal("aml-job") }),
-        z.strictObject({ ...callerBase, kind: z.literal("ci-pipeline"), federation: federationSchema }),
-        z.strictObject({ ...callerBase, kind: z.literal("external-app"), federation: federationSchema }),
-        z.strictObject({ ...callerBase, kind: z.literal("group"), objectId: guid("an Entra group object ID") }),
+        z.strictObject({
+            ...callerBase,
+            kind: z.literal("workload").describe("A workload in the cluster, identified by its ServiceAccount (workload identity)."),
+            namespace: k8sName.describe("Namespace of the workload."),
+            serviceAccount: k8sName.describe("ServiceAccount of the workload."),
+        }),
+        z.strictObject({ ...callerBase, kind: z.literal("aml-job").describe("Azure ML jobs, identified by the compute cluster's managed identity.") }),
+        z.strictObject({
+            ...callerBase,
+            kind: z.literal("ci-pipeline").describe("A CI pipeline, federated into its own app registration (no secret)."),
+            federation: federationSchema.describe("Which external OIDC tokens this caller's app registration trusts."),
+        }),
+        z.strictObject({
+            ...callerBase,
+            kind: z.literal("external-app").describe("An application outside Azure, federated into its own app registration (no secret)."),
+            federation: federationSchema.describe("Which external OIDC tokens this caller's app registration trusts."),
+        }),
+        z.strictObject({
+            ...callerBase,
+            kind: z.literal("group").describe("People: an Entra group whose members get the roles."),
+            objectId: guid("an Entra group object ID").describe("Object ID of the Entra group."),
+        }),
     ],
     { error: "expected kind to be one of workload, aml-job, ci-pipeline, external-app, group" },
 );
@@ -228,7 +245,7 @@ const callerSchema = z.discriminatedUnion(
 const accessSchema = z
     .strictObject({
         roles: z
-            .record(appRoleName, z.strictObject({ description: z.string().min(1).max(250) }))
+            .record(appRoleName, z.strictObject({ description: z.string().min(1).max(250).describe("Shown to admins assigning the role.") }))
             .refine((roles) => Object.keys(roles).length > 0, { error: "expected at least one role" })
             .describe("App roles of the platform API (value → description)."),
         callers: z.array(callerSchema).default([]).describe("Who may call: each caller's kind, identity and roles."),
@@ -236,18 +253,20 @@ const accessSchema = z
     .describe("The access matrix.");
 
 const routeSchema = z.strictObject({
-    name: k8sName,
-    host: dnsName.optional(),
-    path: z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: "expected an absolute URL path like /models/churn" }),
-    backend: z.strictObject({
-        namespace: k8sName,
-        service: k8sName,
-        port: z.int().min(1).max(65535),
-        serviceAccount: k8sName.describe("ServiceAccount of the backend pods (its Linkerd identity)."),
-    }),
-    roles: z.array(appRoleName).min(1, { error: "expected at least one role; every route requires one" }),
-    scopes: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/)).default([]),
-    rateLimit: rateLimitSchema.optional(),
+    name: k8sName.describe("Unique route name; used in resource names."),
+    host: dnsName.optional().describe("Host to publish on; defaults to edge.hostName."),
+    path: z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: "expected an absolute URL path like /models/churn" }).describe("Path prefix to publish."),
+    backend: z
+        .strictObject({
+            namespace: k8sName.describe("Namespace of the backend (meshed by the platform)."),
+            service: k8sName.describe("Service name of the backend."),
+            port: z.int().min(1).max(65535).describe("Service port of the backend."),
+            serviceAccount: k8sName.describe("ServiceAccount of the backend pods (its Linkerd identity)."),
+        })
+        .describe("The in-cluster service behind the route."),
+    roles: z.array(appRoleName).min(1, { error: "expected at least one role; every route requires one" }).describe("App roles that may call the route (any of them)."),
+    scopes: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/)).default([]).describe("Delegated scopes also required of user tokens (scp claim)."),
+    rateLimit: rateLimitSchema.optional().describe("Per-client rate limit; defaults to edge.rateLimit."),
 });
 
 /** The whole `amlmesh:` namespace. */
