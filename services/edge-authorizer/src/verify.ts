@@ -91,11 +91,13 @@ export class TokenVerifier {
 
   private identityFrom(payload: JWTPayload): VerifiedIdentity {
     const { tid, sub, oid, azp, appid, roles, scp, exp } = payload;
+    // jose accepts any number; 1e999 parses to Infinity and would never expire.
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalidClaim('exp');
     if (typeof tid !== 'string' || tid.toLowerCase() !== this.options.tenantId) {
       throw new TokenRejectedError('wrong_tenant', 'tid does not match the configured tenant');
     }
     // Entra puts azp/appid in access tokens only; an ID token for the same audience has neither.
-    const appId = typeof azp === 'string' ? azp : appid;
+    const appId = azp !== undefined ? azp : appid;
     if (appId === undefined) throw new TokenRejectedError('not_an_access_token', 'no azp or appid claim');
     if (typeof appId !== 'string' || !HEADER_SAFE.test(appId)) throw invalidClaim('azp/appid');
     if (typeof sub !== 'string' || !HEADER_SAFE.test(sub)) throw invalidClaim('sub');
@@ -106,7 +108,7 @@ export class TokenVerifier {
       appId,
       roles: roleList(roles),
       scopes: scopeList(scp),
-      expiresAtMs: (exp as number) * 1000,
+      expiresAtMs: exp * 1000,
     };
   }
 }
