@@ -91,3 +91,34 @@ export interface PlanDocument {
 export const SECRET_MASK = "[secret]";
 /** What an unknown (computed during preview) value looks like in every printed document. */
 export const UNKNOWN_MASK = "[unknown]";
+
+/** A policy that did not apply to a resource (or to the stack), as the engine reports it. */
+export interface PolicyNotApplicable {
+    policy: string;
+    /** The resource the policy was asked about; the stack URN for stack policies. */
+    urn: string;
+    reason: string;
+}
+
+/** One compliance control and how the enabled policies that support it fared. */
+export interface PolicyControlCoverage {
+    framework: "SOC 2" | "HIPAA";
+    /** `CC6.1`, `164.312(d)`. */
+    control: string;
+    /** Enabled (not disabled) policies that support the control. */
+    policies: string[];
+    /** Policies among them with at least one violation. */
+    violatedBy: string[];
+}
+
+/** What `runPolicies` (offline/policy-runner.ts) returns. */
+export interface PolicyReport {
+    pack: string;
+    version: string;
+    environment: Environment;
+    violations: PolicyViolation[];
+    notApplicable: PolicyNotApplicable[];
+    controls: PolicyControlCoverage[];
+    /** Effective enforcement level of every policy in the pack. */
+    enforcementLevels: Record<string, string>;
+}
