@@ -1,0 +1,125 @@
+/**
+ * `npm run plan -- [--stack <name>] [--json]`: what `pulumi preview --policy-pack ./policy`
+ * would show, without Azure, Kubernetes or the Pulumi CLI.
+ *
+ * It reads the project and stack files like the CLI, evaluates the real program (infra/) under
+ * mocks, runs the CrossGuard pack over every captured resource with the stack environment's
+ * policy config, and prints a summary (or one JSON document). Exit status: 0 clean, 1 config
+ * error or mandatory policy violation, 2 bad usage. One stack per process: the SDK is global.
+ */
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError, type EnvironmentName } from "../infra/config";
+import { evaluateProgram, ProgramFailure } from "./engine";
+import { toPlanDocument, renderPlanSummary } from "./plan-document";
+import { runPolicies } from "./policy-runner";
+import { readStackConfigFiles, StackFileError } from "./stack-files";
+
+const PROJECT_ROOT = path.resolve(__dirname, "..");
+const PROGRAM = path.join(PROJECT_ROOT, "infra", "index.ts");
+
+const USAGE = `usage: npm run plan -- [--stack dev|staging|prod] [--json]
+
+Evaluates the amlmesh program for a stack under mocks (no Azure account, no Pulumi CLI),
+runs the policy pack over the result and prints what a preview would create.
+  --stack <name>       stack to plan (stacks/Pulumi.<name>.yaml); default dev
+  --json               print one JSON document instead of the summary
+  --config-dir <dir>   read Pulumi.<name>.yaml from <dir> instead of stacks/`;
+
+export interface PlanRequest {
+    stack: string;
+    json: boolean;
+    /** Folder holding `Pulumi.<stack>.yaml`; defaults to the project's stackConfigDir. */
+    configDir?: string;
+}
+
+export interface PlanResult {
+    exitCode: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** Plans one stack and returns what the CLI would print. Used in-process by tests. */
+export async function planStack(request: PlanRequest): Promise<PlanResult> {
+    try {
+        const files = readStackConfigFiles(PROJECT_ROOT, request.stack, request.configDir);
+        const raw = files.config;
+        const evaluation = await evaluateProgram(() => require(PROGRAM), {
+            project: files.project,
+            stack: request.stack,
+            config: raw,
+            // The program validates these; the mocks only need something plausible to shape IDs.
+            mockContext: { location: raw["amlmesh:location"] ?? "westeurope", tenantId: raw["amlmesh:tenantId"] ?? "" },
+        });
+        const environment = raw["amlmesh:environment"] as EnvironmentName;
+        const report = await runPolicies(evaluation.resources, { environment });
+        const document = toPlanDocument(evaluation, { project: files.project, stack: request.stack, environment }, {
+            pack: report.pack,
+            version: report.version,
+            violations: report.violations,
+        });
+
+        const stdout = request.json ? `${JSON.stringify(document, null, 2)}\n` : `${renderPlanSummary(document)}\n`;
+        const mandatory = document.policy.violations.filter((violation) => violation.level === "mandatory");
+        if (mandatory.length > 0) {
+            return {
+                exitCode: 1,
+                stdout,
+                stderr: `plan: ${mandatory.length} mandatory policy violation(s) in stack '${request.stack}'; a deployment would be refused.\n`,
+            };
+        }
+        return { exitCode: 0, stdout, stderr: "" };
+    } catch (error) {
+        return { exitCode: 1, stdout: "", stderr: describeFailure(error) };
+    }
+}
+
+/** Config problems are the user's to fix: print them plainly, without a stack trace. */
+function describeFailure(failure: unknown): string {
+    const error = failure instanceof ProgramFailure ? failure.cause : failure;
+    if (error instanceof ConfigError || error instanceof StackFileError) return `plan: ${error.message}\n`;
+    return `plan: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`;
+}
+
+function parseCommandLine(argv: string[]): PlanRequest | { usage: string; exitCode: number } {
+    try {
+        const { values } = parseArgs({
+            args: argv,
+            options: {
+                stack: { type: "string", short: "s", default: "dev" },
+                json: { type: "boolean", default: false },
+                "config-dir": { type: "string" },
+                help: { type: "boolean", short: "h", default: false },
+            },
+            strict: true,
+            allowPositionals: false,
+        });
+        if (values.help) return { usage: USAGE, exitCode: 0 };
+        if (!/^[A-Za-z0-9_.-]+$/.test(values.stack!)) return { usage: `plan: '${values.stack}' is not a stack name\n\n${USAGE}`, exitCode: 2 };
+        return { stack: values.stack!, json: values.json!, configDir: values["config-dir"] };
+    } catch (error) {
+        return { usage: `${(error as Error).message}\n\n${USAGE}`, exitCode: 2 };
+    }
+}
+
+async function main(): Promise<number> {
+    const request = parseCommandLine(process.argv.slice(2));
+    if ("usage" in request) {
+        (request.exitCode === 0 ? process.stdout : process.stderr).write(`${request.usage}\n`);
+        return request.exitCode;
+    }
+    const result = await planStack(request);
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    return result.exitCode;
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (error: unknown) => {
+            process.stderr.write(describeFailure(error));
+            process.exit(1);
+        },
+    );
+}
