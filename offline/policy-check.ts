@@ -80,7 +80,7 @@ function renderText(file: string, document: ResourceDocument, choice: Environmen
     const notApplicable = informativeNotApplicable(report);
     if (notApplicable.length > 0) {
         lines.push("", "Not applicable:");
-        for (const entry of notApplicable) lines.push(`  ${entry.policy}: ${entry.reason}`);
+        for (const entry of notApplicable) lines.push(`  ${entry.policy}: ${entry.reason}${/::pulumi:pulumi:Stack::/.test(entry.urn) ? "" : ` (${entry.urn})`}`);
     }
     const violated = report.controls.filter((control) => control.violatedBy.length > 0);
     lines.push("", `Controls covered: ${report.controls.length} (${report.controls.length - violated.length} without violations)`);
