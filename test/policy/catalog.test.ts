@@ -7,6 +7,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { loadEnvironmentPolicyConfig, reconcilePolicyConfig } from "../../offline/policy-config";
 import { PACK_NAME, PACK_VERSION, policies, policyCatalog } from "../../policy/catalog";
 import { RESOURCE_TYPES } from "../../policy/lib/resource-types";
 import { dataPolicies } from "../../policy/rules/data";
@@ -100,6 +101,24 @@ describe("policy catalog", () => {
             assert.ok(entry, `no SDK class listed for ${token}`);
             const sdkModule = require(entry[0]) as Record<string, { __pulumiType?: string }>;
             assert.equal(sdkModule[entry[1]]?.__pulumiType, token);
+        }
+    });
+});
+
+describe("policy/README.md", () => {
+    it("lists every policy with its kind, severity and default, dev, staging and prod levels", () => {
+        const readme = readFileSync(path.join(POLICY_DIR, "README.md"), "utf8");
+        const rows = new Map(
+            [...readme.matchAll(/^\| `([a-z0-9-]+)` \| (resource|stack) \| (\w+) \| (\w+) \| (\w+) \| (\w+) \| (\w+) \|/gm)].map((match) => [match[1], match.slice(2, 8)]),
+        );
+        const levels = (["dev", "staging", "prod"] as const).map((environment) => reconcilePolicyConfig(policies, loadEnvironmentPolicyConfig(environment), environment));
+        assert.deepEqual([...rows.keys()], policies.map((policy) => policy.name));
+        for (const policy of policies) {
+            assert.deepEqual(
+                rows.get(policy.name),
+                ["validateStack" in policy ? "stack" : "resource", policy.severity, policy.enforcementLevel, ...levels.map((effective) => effective.get(policy.name)?.enforcementLevel)],
+                policy.name,
+            );
         }
     });
 });
