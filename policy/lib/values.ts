@@ -42,12 +42,21 @@ export function knownString(record: unknown, key: string): string | Unknown | un
     return value === UNKNOWN || typeof value === "string" ? value : undefined;
 }
 
-/** The array at `record[key]` (elements still proxied), `UNKNOWN`, or an empty list. */
+/**
+ * The known elements of the array at `record[key]` (objects still proxied), `UNKNOWN` when the
+ * array itself is unknown, or an empty list. Unknown elements are left out.
+ */
 export function knownArray(record: unknown, key: string): unknown[] | Unknown {
     if (!isRecord(record)) return [];
     const value = known(() => record[key]);
     if (value === UNKNOWN) return UNKNOWN;
-    return Array.isArray(value) ? value : [];
+    if (!Array.isArray(value)) return [];
+    const elements: unknown[] = [];
+    for (let index = 0; index < value.length; index++) {
+        const element = known(() => value[index]);
+        if (element !== UNKNOWN) elements.push(element);
+    }
+    return elements;
 }
 
 /** The object at `record[key]`, `UNKNOWN`, or undefined. */

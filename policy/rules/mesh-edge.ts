@@ -18,7 +18,7 @@ import {
 import { displayName, nameOf } from "../lib/object-index";
 import { RESOURCE_TYPES, WORKLOAD_TYPES, type PropsByType } from "../lib/resource-types";
 import { DEFAULT_MESH_EXEMPT_NAMESPACES, meshExemptionSchema, stringListSetting } from "../lib/settings";
-import { isRecord, known, knownArray, knownRecord, knownString, UNKNOWN, visitLeaves } from "../lib/values";
+import { known, knownArray, knownRecord, knownString, UNKNOWN, visitLeaves } from "../lib/values";
 
 const meshedNamespaces = stackPolicy({
     name: "mesh-namespace-default-deny",
@@ -145,7 +145,10 @@ const edgeTls = resourcePolicy({
             return;
         }
         if (tls.some((entry) => knownString(entry, "secretName") === undefined)) reportViolation("A spec.tls entry has no secretName.");
-        const tlsHosts = new Set(tls.flatMap((entry) => (isRecord(entry) && Array.isArray(known(() => entry.hosts)) ? (entry.hosts as string[]) : [])));
+        const hostLists = tls.map((entry) => knownArray(entry, "hosts"));
+        // While any TLS host is unknown, host coverage cannot be judged.
+        if (hostLists.some((hosts) => hosts === UNKNOWN)) return;
+        const tlsHosts = new Set(hostLists.flat());
         const rules = knownArray(spec, "rules");
         for (const rule of rules === UNKNOWN ? [] : rules) {
             const host = knownString(rule, "host");

@@ -229,6 +229,15 @@ describe("policy: mesh and edge", () => {
             assert.deepEqual(violationsOf(report, "edge-rate-limit-required"), []);
         });
 
+        it("stack rules keep judging when some list elements are unknown during preview", async () => {
+            const partial = virtualServer("partial", { host: "ml.example.com", tls: { secret: "t" }, routes: [UNKNOWN, { path: "/open", action: { pass: "x" } }] });
+            const hosts = ingress("hosts", ingressAnnotations, [{ hosts: UNKNOWN, secretName: "t" }]);
+            const report = await check([auth, limit, partial, hosts]);
+            assertViolates(report, "edge-external-auth-required", partial.urn, /route \/open has no externalAuth Policy/);
+            assert.ok(report.violations.every((violation) => !/can't run/.test(violation.message)), JSON.stringify(report.violations, null, 1));
+            assertPasses(report, "edge-tls-required", hosts.urn);
+        });
+
         it("edge-rate-limit-required: flags a missing or dry-run rate limit and an Ingress without limit-req-rate", async () => {
             const dryRun = nginxPolicy("dry", { rateLimit: { ...rateLimitSpec.rateLimit, dryRun: true } });
             const unlimited = virtualServer("unlimited", { host: "a.example.com", tls: { secret: "t" }, policies: [{ name: "entra-auth" }, { name: "dry" }] });
