@@ -6,4 +6,49 @@
 
 // --- Mesh and edge (charts and images on the cluster) -------------------------------------
 
+/**
+ * Gateway API CRDs (standard channel), installed from the upstream release manifest before
+ * Linkerd. Linkerd 2.20 supports Gateway API 1.2.1–1.5.1; the copy bundled in `linkerd-crds`
+ * (`installGatewayAPI: true`) is v1.1.1 experimental, outside that range, so it stays off.
+ */
+export const GATEWAY_API = {
+    version: "v1.5.1",
+    channel: "standard",
+    manifestUrl: "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml",
+} as const;
+
+/** Linkerd 2.20 (`edge-26.6.3`): the CRD chart, then the control plane, same chart version. */
+export const LINKERD = {
+    repository: "https://helm.linkerd.io/edge",
+    crdsChart: "linkerd-crds",
+    controlPlaneChart: "linkerd-control-plane",
+    chartVersion: "2026.6.3",
+    /** Image tag of the controller and proxy images (`linkerdVersion` in the chart values). */
+    version: "edge-26.6.3",
+} as const;
+
+/** F5 NGINX Ingress Controller, open-source edition (never the retired community ingress-nginx). */
+export const NGINX_INGRESS = {
+    chart: "oci://ghcr.io/nginx/charts/nginx-ingress",
+    chartVersion: "2.6.4",
+    image: { repository: "nginx/nginx-ingress", tag: "5.5.4" },
+} as const;
+
+/**
+ * The edge authorizer (services/edge-authorizer), built by CI into the platform registry as
+ * `<registry>/edge-authorizer:<tag>`. The tag is the service's package.json version (a test
+ * keeps the two equal); a stack may pin another build with `edge.authorizer.image`.
+ */
+export const EDGE_AUTHORIZER_IMAGE = { repository: "edge-authorizer", tag: "0.1.0" } as const;
+
 // --- Azure (cluster extensions) -----------------------------------------------------------
+
+/**
+ * The Azure ML cluster extension (`Microsoft.AzureML.Kubernetes`) on AKS. Pinned with
+ * `autoUpgradeMinorVersion: false`; list what a cluster can take with
+ * `az k8s-extension extension-types list-versions-by-cluster --cluster-type managedClusters
+ * --extension-type Microsoft.AzureML.Kubernetes -g <rg> -c <cluster>` before bumping.
+ * NOTE: chosen offline, without access to the extension-types API; confirm it is still offered
+ * in the target region before the first deploy.
+ */
+export const AZUREML_EXTENSION_VERSION = "1.1.64";

@@ -110,6 +110,9 @@ const ARM_TYPES: Record<string, ArmType> = {
         arm: "Microsoft.ContainerService/managedClusters",
         nameInput: "resourceName",
         outputs: ({ id, location, tenantId, resourceName, inputs }) => {
+            const nodeResourceGroup = String(inputs.nodeResourceGroup ?? `MC_${String(inputs.resourceGroupName)}_${resourceName}_${location}`);
+            const nodeIdentity = (identityName: string) =>
+                `/subscriptions/${OFFLINE_SUBSCRIPTION_ID}/resourceGroups/${nodeResourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${identityName}`;
             const addons = (inputs.addonProfiles ?? {}) as Record<string, Record<string, unknown>>;
             const withIdentities: Record<string, unknown> = {};
             for (const [addon, profile] of Object.entries(addons)) {
@@ -118,25 +121,29 @@ const ARM_TYPES: Record<string, ArmType> = {
                     identity: {
                         clientId: deterministicUuid(`client:${id}/addon/${addon}`),
                         objectId: deterministicUuid(`principal:${id}/addon/${addon}`),
-                        resourceId: `${id}-${addon}-identity`,
+                        resourceId: nodeIdentity(`${addon.toLowerCase()}-${resourceName}`),
                     },
                 };
             }
+            const fqdnSuffix = deterministicSuffix(id, 8);
+            const privateCluster = (inputs.apiServerAccessProfile as { enablePrivateCluster?: boolean } | undefined)?.enablePrivateCluster === true;
             return {
-                fqdn: `${resourceName}-${deterministicSuffix(id, 8)}.hcp.${location}.azmk8s.io`,
-                privateFQDN: `${resourceName}-${deterministicSuffix(id, 8)}.privatelink.${location}.azmk8s.io`,
-                nodeResourceGroup: String(inputs.nodeResourceGroup ?? `MC_${String(inputs.resourceGroupName)}_${resourceName}_${location}`),
+                fqdn: privateCluster ? undefined : `${String(inputs.dnsPrefix ?? resourceName)}-${fqdnSuffix}.hcp.${location}.azmk8s.io`,
+                privateFQDN: privateCluster ? `${String(inputs.dnsPrefix ?? resourceName)}-${fqdnSuffix}.${deterministicUuid(`pdns:${id}`)}.privatelink.${location}.azmk8s.io` : undefined,
+                nodeResourceGroup,
                 oidcIssuerProfile: {
                     ...(inputs.oidcIssuerProfile as object),
                     issuerURL: `https://${location}.oic.prod-aks.azure.com/${tenantId}/${deterministicUuid(`oidc:${id}`)}/`,
                 },
-                identityProfile: {
+                // A user-assigned kubelet identity comes back as given; otherwise AKS creates one.
+                identityProfile: (inputs.identityProfile as Record<string, unknown> | undefined) ?? {
                     kubeletidentity: {
                         clientId: deterministicUuid(`client:${id}/kubelet`),
                         objectId: deterministicUuid(`principal:${id}/kubelet`),
-                        resourceId: `${id}-kubelet-identity`,
+                        resourceId: nodeIdentity(`${resourceName}-agentpool`),
                     },
                 },
+                azurePortalFQDN: `${String(inputs.dnsPrefix ?? resourceName)}-${fqdnSuffix}.portal.hcp.${location}.azmk8s.io`,
                 addonProfiles: withIdentities,
                 powerState: { code: "Running" },
             };
@@ -167,6 +174,11 @@ const ARM_TYPES: Record<string, ArmType> = {
                 dfs: `https://${resourceName}.dfs.core.windows.net/`,
             },
         }),
+    },
+    "storage:BlobServiceProperties": {
+        arm: "Microsoft.Storage/storageAccounts",
+        nameInput: "blobServicesName",
+        parents: [{ input: "accountName", segment: "blobServices" }],
     },
     "storage:BlobContainer": {
         arm: "Microsoft.Storage/storageAccounts",
@@ -268,8 +280,11 @@ export function azureNativeCall(token: string, inputs: Record<string, unknown>, 
                 "apiVersion: v1",
                 "kind: Config",
                 `clusters: [{name: ${cluster}, cluster: {server: "https://${cluster}.hcp.${ctx.location}.azmk8s.io:443"}}]`,
-                `users: [{name: clusterUser_${cluster}, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: kubelogin, args: [get-token, --login, azurecli, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]}}}]`,
-                `contexts: [{name: ${cluster}, context: {cluster: ${cluster}, user: clusterUser_${cluster}}}]`,
+                // What AKS returns for format=exec: kubelogin with device-code login (interactive).
+                `users: [{name: clusterUser_${String(inputs.resourceGroupName)}_${cluster}, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: kubelogin, ` +
+                    `args: [get-token, --environment, AzurePublicCloud, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630, --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, ${ctx.tenantId}, --login, devicecode], ` +
+                    `env: null, provideClusterInfo: false, interactiveMode: IfAvailable}}}]`,
+                `contexts: [{name: ${cluster}, context: {cluster: ${cluster}, user: clusterUser_${String(inputs.resourceGroupName)}_${cluster}}}]`,
                 `current-context: ${cluster}`,
             ].join("\n");
             return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(kubeconfig).toString("base64") }] };

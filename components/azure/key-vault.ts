@@ -1,0 +1,135 @@
+/**
+ * The platform Key Vault: Azure RBAC for data-plane access (no access policies), purge
+ * protection and soft delete, no public endpoint outside dev (dev: default-deny firewall with
+ * an allowlist), a private endpoint, and diagnostics. Access is granted only through the
+ * `grant*` methods, each at the narrowest scope that works (a single secret or certificate
+ * when one is named).
+ */
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import type * as authorization from "@pulumi/azure-native/authorization";
+import * as pulumi from "@pulumi/pulumi";
+import type { AzureContext } from "./context";
+import { RoleGrants } from "./grants";
+import type { DiagnosticsSink } from "./monitoring";
+import type { PrivateLinks } from "./network";
+import type { Principal } from "./principal";
+
+/** How the vault's public endpoint is exposed. */
+export type KeyVaultPublicAccess =
+    /** No public endpoint: reachable only through the private endpoint (staging, prod). */
+    | { mode: "disabled" }
+    /** Public endpoint behind a default-deny firewall that admits only these CIDRs (dev). */
+    | { mode: "allowlist"; ipRanges: string[] };
+
+export interface KeyVaultArgs {
+    context: AzureContext;
+    /** Azure name (globally unique, 3-24 characters). */
+    vaultName: string;
+    publicAccess: KeyVaultPublicAccess;
+    /** Days a deleted vault or object stays recoverable (7-90). */
+    softDeleteRetentionDays: number;
+    privateLinks: PrivateLinks;
+    diagnostics: DiagnosticsSink;
+}
+
+/** Options of the secret grants: without a name the grant covers every secret in the vault. */
+export interface SecretGrantOptions {
+    /** Grant on this one secret only (the scope `<vault>/secrets/<name>`). */
+    secretName?: string;
+}
+
+export interface CertificateGrantOptions {
+    /** Grant on this one certificate only (the scope `<vault>/certificates/<name>`). */
+    certificateName?: string;
+}
+
+export class KeyVault extends pulumi.ComponentResource {
+    readonly vault: keyvault.Vault;
+    readonly id: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+    /** `https://<name>.vault.azure.net/` */
+    readonly vaultUri: pulumi.Output<string>;
+    private readonly grants: RoleGrants;
+    private readonly vaultName: string;
+
+    constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("amlmesh:azure:KeyVault", name, {}, opts);
+        const { context } = args;
+        const allowlist = args.publicAccess.mode === "allowlist" ? args.publicAccess.ipRanges : [];
+        this.vaultName = args.vaultName;
+
+        this.vault = new keyvault.Vault(
+            `${name}-vault`,
+            {
+                resourceGroupName: context.resourceGroupName,
+                location: context.location,
+                tags: context.tags,
+                vaultName: args.vaultName,
+                properties: {
+                    tenantId: context.tenantId,
+                    sku: { family: "A", name: "standard" },
+                    // Data-plane access is Azure RBAC only: no access policies to drift or audit.
+                    enableRbacAuthorization: true,
+                    enableSoftDelete: true,
+                    softDeleteRetentionInDays: args.softDeleteRetentionDays,
+                    // Nobody (including the deployer) can purge secrets before retention ends.
+                    enablePurgeProtection: true,
+                    enabledForDeployment: false,
+                    enabledForDiskEncryption: false,
+                    enabledForTemplateDeployment: false,
+                    publicNetworkAccess: args.publicAccess.mode === "disabled" ? "Disabled" : "Enabled",
+                    networkAcls: {
+                        defaultAction: "Deny",
+                        // Trusted Azure services (Azure ML's control plane) may pass the firewall; they
+                        // still need an RBAC role.
+                        bypass: "AzureServices",
+                        ipRules: allowlist.map((value) => ({ value })),
+                        virtualNetworkRules: [],
+                    },
+                },
+            },
+            { parent: this },
+        );
+        this.id = this.vault.id;
+        this.name = this.vault.name;
+        this.vaultUri = this.vault.properties.apply((properties) => properties.vaultUri ?? `https://${args.vaultName}.vault.azure.net/`);
+
+        args.privateLinks.privateEndpoint(this, { name, resourceId: this.vault.id, resourceName: args.vaultName, groupId: "vault" });
+        args.diagnostics.diagnostics(this, { name, resourceId: this.vault.id });
+
+        this.grants = new RoleGrants(this, name, context);
+        this.registerOutputs({ id: this.id, name: this.name, vaultUri: this.vaultUri });
+    }
+
+    /**
+     * Read secret values ("Key Vault Secrets User"): what the Secrets Store CSI driver needs,
+     * also for the private key of a certificate (fetched as the secret of the same name).
+     */
+    grantSecretsRead(principal: Principal, options: SecretGrantOptions = {}): authorization.RoleAssignment {
+        return this.grantOnSecrets("Key Vault Secrets User", principal, options);
+    }
+
+    /** Create, update and delete secrets ("Key Vault Secrets Officer"), e.g. for a writer of rotated material. */
+    grantSecretsOfficer(principal: Principal, options: SecretGrantOptions = {}): authorization.RoleAssignment {
+        return this.grantOnSecrets("Key Vault Secrets Officer", principal, options);
+    }
+
+    /** Read certificates and their public parts ("Key Vault Certificate User"). */
+    grantCertificatesRead(principal: Principal, options: CertificateGrantOptions = {}): authorization.RoleAssignment {
+        const { certificateName } = options;
+        const scope = certificateName ? pulumi.interpolate`${this.vault.id}/certificates/${certificateName}` : this.vault.id;
+        return this.grants.grant("Key Vault Certificate User", principal, scope, {
+            qualifier: certificateName ? `certificate-${certificateName.toLowerCase()}` : undefined,
+            scopeLabel: certificateName ? `certificate ${certificateName} in Key Vault ${this.vaultName}` : `Key Vault ${this.vaultName}`,
+        });
+    }
+
+    private grantOnSecrets(role: "Key Vault Secrets User" | "Key Vault Secrets Officer", principal: Principal, options: SecretGrantOptions) {
+        const { secretName } = options;
+        const scope = secretName ? pulumi.interpolate`${this.vault.id}/secrets/${secretName}` : this.vault.id;
+        return this.grants.grant(role, principal, scope, {
+            qualifier: secretName ? `secret-${secretName.toLowerCase()}` : undefined,
+            scopeLabel: secretName ? `secret ${secretName} in Key Vault ${this.vaultName}` : `Key Vault ${this.vaultName}`,
+        });
+    }
+}

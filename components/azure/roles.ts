@@ -1,0 +1,44 @@
+/**
+ * The Azure built-in roles the platform grants, by name, with their role-definition GUIDs
+ * (identical in every tenant). Only data-plane or narrowly scoped roles belong here: nothing
+ * grants Owner, Contributor, User Access Administrator or RBAC Administrator, and a test keeps
+ * it that way.
+ */
+
+export const BUILT_IN_ROLES = {
+    // Key Vault (data plane)
+    "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+    "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+    "Key Vault Certificate User": "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
+    // Storage (data plane)
+    "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    // Container registry
+    AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    // Azure Machine Learning
+    "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+    "AzureML Compute Operator": "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815",
+    // AKS (Kubernetes authorization through Azure RBAC)
+    "Azure Kubernetes Service RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+    // What the AKS control-plane identity needs on the resources it manages for the cluster
+    "Managed Identity Operator": "f1a07417-d97a-45cb-824c-7a7467783830",
+    "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
+} as const;
+
+export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;
+
+/** The subscription-scoped role definition ID ARM stores and returns for a built-in role. */
+export function roleDefinitionId(subscriptionId: string, role: BuiltInRoleName): string {
+    return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES[role]}`;
+}
+
+/** The role name for a role definition ID (bare GUID or full ID), if it is one of ours. */
+export function builtInRoleName(definitionId: string): BuiltInRoleName | undefined {
+    const guid = definitionId.replace(/\/+$/, "").split("/").pop()?.toLowerCase();
+    return (Object.keys(BUILT_IN_ROLES) as BuiltInRoleName[]).find((name) => BUILT_IN_ROLES[name] === guid);
+}
+
+/** `AzureML Data Scientist` → `azureml-data-scientist`, for resource names. */
+export function roleSlug(role: BuiltInRoleName): string {
+    return role.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+}
