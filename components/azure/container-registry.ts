@@ -1,0 +1,91 @@
+/**
+ * The platform container registry (Azure ML environments and the platform's own images):
+ * Entra ID pulls only (admin user and anonymous pull disabled). With public network access
+ * disabled (Premium only) it is reachable through a private endpoint with dedicated data
+ * endpoints, and images cannot be exported out of it.
+ */
+import type * as authorization from "@pulumi/azure-native/authorization";
+import * as containerregistry from "@pulumi/azure-native/containerregistry";
+import * as pulumi from "@pulumi/pulumi";
+import type { AzureContext } from "./context";
+import { RoleGrants } from "./grants";
+import type { DiagnosticsSink } from "./monitoring";
+import type { PrivateLinks } from "./network";
+import type { Principal } from "./principal";
+
+export interface ContainerRegistryArgs {
+    context: AzureContext;
+    /** Azure name (globally unique, 5-50 letters and digits). */
+    registryName: string;
+    sku: "Basic" | "Standard" | "Premium";
+    /**
+     * Disabled: no public endpoint, private endpoint only (requires Premium). Enabled: the
+     * public endpoint stays open to authenticated pulls (Basic/Standard cannot close it).
+     */
+    publicNetworkAccess: "Enabled" | "Disabled";
+    /** Zone-redundant registry (Premium). */
+    zoneRedundant: boolean;
+    privateLinks: PrivateLinks;
+    diagnostics: DiagnosticsSink;
+}
+
+export class ContainerRegistry extends pulumi.ComponentResource {
+    readonly registry: containerregistry.Registry;
+    readonly id: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+    /** `<name>.azurecr.io` */
+    readonly loginServer: pulumi.Output<string>;
+    private readonly grants: RoleGrants;
+    private readonly registryName: string;
+
+    constructor(name: string, args: ContainerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("amlmesh:azure:ContainerRegistry", name, {}, opts);
+        const { context } = args;
+        const isPrivate = args.publicNetworkAccess === "Disabled";
+        if (isPrivate && args.sku !== "Premium") {
+            throw new Error(`ContainerRegistry ${name}: a registry without public network access needs the Premium SKU (got ${args.sku})`);
+        }
+        this.registryName = args.registryName;
+        const premium = args.sku === "Premium";
+
+        this.registry = new containerregistry.Registry(
+            `${name}-registry`,
+            {
+                resourceGroupName: context.resourceGroupName,
+                location: context.location,
+                tags: context.tags,
+                registryName: args.registryName,
+                sku: { name: args.sku },
+                adminUserEnabled: false,
+                anonymousPullEnabled: false,
+                publicNetworkAccess: args.publicNetworkAccess,
+                ...(premium
+                    ? {
+                          networkRuleSet: { defaultAction: "Deny", ipRules: [] },
+                          // Azure ML builds environment images through the trusted-services path.
+                          networkRuleBypassOptions: "AzureServices",
+                          dataEndpointEnabled: true,
+                          zoneRedundancy: args.zoneRedundant ? "Enabled" : "Disabled",
+                          // Images cannot be imported/exported to other registries (exfiltration).
+                          ...(isPrivate ? { policies: { exportPolicy: { status: "disabled" } } } : {}),
+                      }
+                    : {}),
+            },
+            { parent: this },
+        );
+        this.id = this.registry.id;
+        this.name = this.registry.name;
+        this.loginServer = this.registry.loginServer;
+
+        if (isPrivate) args.privateLinks.privateEndpoint(this, { name, resourceId: this.registry.id, resourceName: args.registryName, groupId: "registry" });
+        args.diagnostics.diagnostics(this, { name, resourceId: this.registry.id });
+
+        this.grants = new RoleGrants(this, name, context);
+        this.registerOutputs({ id: this.id, name: this.name, loginServer: this.loginServer });
+    }
+
+    /** Pull images ("AcrPull") from this registry. */
+    grantPull(principal: Principal): authorization.RoleAssignment {
+        return this.grants.grant("AcrPull", principal, this.registry.id, { scopeLabel: `container registry ${this.registryName}` });
+    }
+}

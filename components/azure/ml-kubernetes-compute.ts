@@ -1,0 +1,156 @@
+/**
+ * The AKS cluster attached to the Azure ML workspace as Kubernetes compute (for online
+ * inference): the `Microsoft.AzureML.Kubernetes` cluster extension, pinned, with its inference
+ * router (`azureml-fe`) behind a ClusterIP service so only the NGINX edge fronts it, HTTPS only;
+ * AKS Trusted Access for the workspace, so Azure ML works on a cluster whose local accounts are
+ * disabled; and the `Kubernetes` compute bound to a namespace that must already exist.
+ */
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
+import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
+import * as pulumi from "@pulumi/pulumi";
+import { AZUREML_EXTENSION_VERSION } from "../versions";
+import type { AzureContext } from "./context";
+import type { Principal } from "./principal";
+
+export const AZUREML_EXTENSION_TYPE = "Microsoft.AzureML.Kubernetes";
+/** Trusted Access role that lets one workspace manage ML workloads on the cluster. */
+export const AZUREML_TRUSTED_ACCESS_ROLE = "Microsoft.MachineLearningServices/workspaces/mlworkload";
+/** Namespace the extension installs into (fixed by the extension). */
+export const AZUREML_EXTENSION_NAMESPACE = "azureml";
+
+/** Where the inference router lives inside the cluster: what the edge proxies to. */
+export interface InferenceRouter {
+    namespace: string;
+    /** Service of the router (`azureml-fe`). */
+    serviceName: string;
+    /** HTTPS port of the service. */
+    port: number;
+    scheme: "https";
+    /** ServiceAccount of the router pods (`azureml-fe-v2`): its mesh identity. */
+    serviceAccount: string;
+    /** Secret (in `namespace`) holding `cert.pem` and `key.pem` the router serves. */
+    tlsSecretName: string;
+    /** Host name the router's certificate is issued for (`sslCname`). */
+    tlsHostName: string;
+}
+
+export interface MlKubernetesComputeArgs {
+    context: AzureContext;
+    cluster: { id: pulumi.Input<string>; name: pulumi.Input<string> };
+    workspace: { id: pulumi.Input<string>; name: pulumi.Input<string> };
+    /** Namespace Azure ML deploys into; it must exist before the compute is attached. */
+    namespace: { name: string; resource: pulumi.Resource };
+    /** Azure ML compute name (2-16 characters). */
+    computeName: string;
+    /** Name of the cluster extension resource. */
+    extensionName?: string;
+    /** Name of the Trusted Access role binding (1-24 characters). */
+    trustedAccessBindingName?: string;
+    /**
+     * Inference router settings. `tls.secretName` must exist in the `azureml` namespace with
+     * `cert.pem`/`key.pem` (synced from Key Vault) before the router can start.
+     */
+    inference: { highAvailability: boolean; tls: { secretName: string; hostName: string } };
+    /** Also run training jobs on the cluster (default false: training uses the compute cluster). */
+    enableTraining?: boolean;
+}
+
+export class MlKubernetesCompute extends pulumi.ComponentResource {
+    readonly extension: kubernetesconfiguration.Extension;
+    readonly trustedAccess: containerservice.TrustedAccessRoleBinding;
+    readonly compute: machinelearningservices.Compute;
+    /** System identity of the Kubernetes compute: pulls model images and reads model files. */
+    readonly identity: Principal;
+    readonly inferenceRouter: InferenceRouter;
+
+    constructor(name: string, args: MlKubernetesComputeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("amlmesh:azure:MlKubernetesCompute", name, {}, opts);
+        const { context } = args;
+        const tls = args.inference.tls;
+        const bool = (value: boolean) => (value ? "True" : "False");
+
+        this.extension = new kubernetesconfiguration.Extension(
+            `${name}-extension`,
+            {
+                resourceGroupName: context.resourceGroupName,
+                clusterRp: "Microsoft.ContainerService",
+                clusterResourceName: "managedClusters",
+                clusterName: args.cluster.name,
+                extensionName: args.extensionName ?? "azureml",
+                extensionType: AZUREML_EXTENSION_TYPE,
+                version: AZUREML_EXTENSION_VERSION,
+                autoUpgradeMinorVersion: false,
+                releaseTrain: "Stable",
+                scope: { cluster: { releaseNamespace: AZUREML_EXTENSION_NAMESPACE } },
+                configurationSettings: {
+                    enableTraining: bool(args.enableTraining ?? false),
+                    enableInference: "True",
+                    // Only the NGINX edge (inside the cluster) reaches the router: no load balancer.
+                    inferenceRouterServiceType: "clusterIP",
+                    inferenceRouterHA: bool(args.inference.highAvailability),
+                    // HTTPS only, with the certificate from the named secret.
+                    allowInsecureConnections: "False",
+                    sslSecret: tls.secretName,
+                    sslCname: tls.hostName,
+                    installNvidiaDevicePlugin: "False",
+                    installDcgmExporter: "False",
+                },
+            },
+            { parent: this },
+        );
+
+        this.trustedAccess = new containerservice.TrustedAccessRoleBinding(
+            `${name}-trusted-access`,
+            {
+                resourceGroupName: context.resourceGroupName,
+                resourceName: args.cluster.name,
+                trustedAccessRoleBindingName: args.trustedAccessBindingName ?? "azureml-workspace",
+                sourceResourceId: args.workspace.id,
+                roles: [AZUREML_TRUSTED_ACCESS_ROLE],
+            },
+            { parent: this },
+        );
+
+        this.compute = new machinelearningservices.Compute(
+            `${name}-compute`,
+            {
+                resourceGroupName: context.resourceGroupName,
+                location: context.location,
+                tags: context.tags,
+                workspaceName: args.workspace.name,
+                computeName: args.computeName,
+                identity: { type: "SystemAssigned" },
+                properties: {
+                    computeType: "Kubernetes",
+                    resourceId: args.cluster.id,
+                    description: `AKS inference compute (namespace ${args.namespace.name})`,
+                    disableLocalAuth: true,
+                    properties: { namespace: args.namespace.name },
+                },
+            },
+            // Attach only once the extension runs, the workspace is trusted and the namespace exists.
+            { parent: this, dependsOn: [this.extension, this.trustedAccess, args.namespace.resource] },
+        );
+        this.identity = {
+            principalId: this.compute.identity.apply((identity) => {
+                if (!identity?.principalId) throw new Error(`Kubernetes compute ${args.computeName} reported no system identity`);
+                return identity.principalId;
+            }),
+            principalType: "ServicePrincipal",
+            name: "ml-kubernetes-compute",
+        };
+
+        this.inferenceRouter = {
+            namespace: AZUREML_EXTENSION_NAMESPACE,
+            serviceName: "azureml-fe",
+            port: 443,
+            scheme: "https",
+            serviceAccount: "azureml-fe-v2",
+            tlsSecretName: tls.secretName,
+            tlsHostName: tls.hostName,
+        };
+
+        this.registerOutputs({ computeId: this.compute.id, extensionId: this.extension.id });
+    }
+}
