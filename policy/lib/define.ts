@@ -84,31 +84,13 @@ export function resourcePolicy<T extends keyof PropsByType>(
     return { ...rest, ...sdkMetadata(def), resourceTypes, validateResource };
 }
 
-/** A resource policy that decides by a predicate over the type token (e.g. a CRD kind in any version). */
-export function resourcePolicyWhere(
-    def: PolicyDefinition & {
-        appliesTo: (type: string) => boolean;
-        appliesToText: string;
-        validate: (props: Record<string, unknown>, args: ResourceValidationArgs, reportViolation: ReportViolation) => void;
-    },
-): AmlmeshResourcePolicy {
-    const { validate, appliesTo, appliesToText, ...rest } = def;
-    const validateResource: ResourceValidation = (args, reportViolation) => {
-        if (!appliesTo(args.type)) return args.notApplicable(`Policy only applies to ${appliesToText}`);
-        return validate(args.props, args, reportViolation);
-    };
-    return { ...rest, ...sdkMetadata(def), resourceTypes: [], validateResource };
-}
-
 /** The stack's resources indexed once, so stack rules look up by URN and type in O(1). */
 export class StackView {
-    readonly byUrn = new Map<string, PolicyResource>();
     private readonly byType = new Map<string, PolicyResource[]>();
     readonly stackUrn: string | undefined;
 
     constructor(readonly resources: readonly PolicyResource[]) {
         for (const resource of resources) {
-            this.byUrn.set(resource.urn, resource);
             const list = this.byType.get(resource.type);
             if (list) list.push(resource);
             else this.byType.set(resource.type, [resource]);

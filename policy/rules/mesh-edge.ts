@@ -17,7 +17,7 @@ import {
 } from "../lib/mesh";
 import { displayName, nameOf } from "../lib/object-index";
 import { RESOURCE_TYPES, WORKLOAD_TYPES, type PropsByType } from "../lib/resource-types";
-import { DEFAULT_MESH_EXEMPT_NAMESPACES, meshExemptionSchema, stringListSetting } from "../lib/settings";
+import { DEFAULT_INGRESS_CONTROLLER_CHARTS, DEFAULT_MESH_EXEMPT_NAMESPACES, meshExemptionSchema, stringListSetting } from "../lib/settings";
 import { known, knownArray, knownRecord, knownString, UNKNOWN, visitLeaves } from "../lib/values";
 
 const meshedNamespaces = stackPolicy({
@@ -234,7 +234,7 @@ const edgeSnippets = resourcePolicy({
         switch (args.type) {
             case RESOURCE_TYPES.helmRelease: {
                 const release = props as PropsByType[typeof RESOURCE_TYPES.helmRelease];
-                if (chartNameOf(release.chart) !== "nginx-ingress") return args.notApplicable("Not the NGINX ingress controller chart.");
+                if (!(DEFAULT_INGRESS_CONTROLLER_CHARTS as readonly string[]).includes(chartNameOf(release.chart))) return args.notApplicable("Not the NGINX ingress controller chart.");
                 const controller = knownRecord(release.values, "controller");
                 const enabled = controller === UNKNOWN ? UNKNOWN : known(() => controller?.enableSnippets);
                 if (enabled === true || enabled === "true") reportViolation("values.controller.enableSnippets is true.");
