@@ -84,10 +84,12 @@ export function resourcePolicy<T extends keyof PropsByType>(
     return { ...rest, ...sdkMetadata(def), resourceTypes, validateResource };
 }
 
-/** The stack's resources indexed once, so stack rules look up by URN and type in O(1). */
+/**
+ * The stack's resources indexed by type once, so stack rules stay linear. References between
+ * resources (parent, dependencies) are already resolved to objects by the engine.
+ */
 export class StackView {
     private readonly byType = new Map<string, PolicyResource[]>();
-    readonly stackUrn: string | undefined;
 
     constructor(readonly resources: readonly PolicyResource[]) {
         for (const resource of resources) {
@@ -95,7 +97,6 @@ export class StackView {
             if (list) list.push(resource);
             else this.byType.set(resource.type, [resource]);
         }
-        this.stackUrn = this.byType.get("pulumi:pulumi:Stack")?.[0]?.urn;
     }
 
     ofType(type: string): readonly PolicyResource[] {
@@ -109,7 +110,7 @@ export class StackView {
         return result;
     }
 
-    /** URNs the given input property of a resource was computed from. */
+    /** The resources the given input property of a resource was computed from. */
     dependenciesOf(resource: PolicyResource, property: string): readonly PolicyResource[] {
         return resource.propertyDependencies[property] ?? [];
     }
