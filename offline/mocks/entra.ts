@@ -45,9 +45,17 @@ export const azureAdMock: ResourceMock = (args, ctx) => {
 };
 
 /** `azuread` functions the program calls. */
-export function azureAdCall(token: string, _inputs: Record<string, unknown>, ctx: MockContext): Record<string, unknown> | undefined {
-    if (token === "azuread:index/getClientConfig:getClientConfig") {
-        return { clientId: deterministicUuid("deployer-client"), objectId: deterministicUuid("deployer-object"), tenantId: ctx.tenantId };
+export function azureAdCall(token: string, inputs: Record<string, unknown>, ctx: MockContext): Record<string, unknown> | undefined {
+    switch (token) {
+        case "azuread:index/getClientConfig:getClientConfig":
+            return { clientId: deterministicUuid("deployer-client"), objectId: deterministicUuid("deployer-object"), tenantId: ctx.tenantId };
+        case "azuread:index/getDirectoryObject:getDirectoryObject": {
+            // The offline deployer is a CI service principal (what deploys staging and prod);
+            // any other object ID is treated as a user.
+            const objectId = String(inputs.objectId);
+            return { id: objectId, objectId, type: objectId === deterministicUuid("deployer-object") ? "ServicePrincipal" : "User" };
+        }
+        default:
+            return undefined;
     }
-    return undefined;
 }
