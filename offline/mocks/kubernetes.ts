@@ -1,6 +1,7 @@
 /**
  * Mock outputs for `kubernetes` resources: metadata as the API server fills it in, Services
- * with cluster IPs, Helm releases reported as deployed.
+ * with cluster IPs, Helm releases reported as deployed, manifest components (`yaml/v2`)
+ * with the objects they would have applied left empty (they are fetched only at deploy time).
  */
 import { deterministicSuffix, deterministicUuid } from "./identifiers";
 import type { ResourceMock } from "./types";
@@ -11,7 +12,8 @@ interface ObjectMeta {
     [key: string]: unknown;
 }
 
-const CLUSTER_SCOPED = /:(Namespace|CustomResourceDefinition|ClusterRole|ClusterRoleBinding|StorageClass|PriorityClass|ValidatingWebhookConfiguration|MutatingWebhookConfiguration)$/;
+const CLUSTER_SCOPED =
+    /:(Namespace|NamespacePatch|CustomResourceDefinition|ClusterRole|ClusterRoleBinding|StorageClass|PriorityClass|IngressClass|ValidatingWebhookConfiguration|MutatingWebhookConfiguration)$/;
 
 export const kubernetesMock: ResourceMock = (args) => {
     const seed = `${args.type}:${args.name}`;
@@ -24,6 +26,7 @@ export const kubernetesMock: ResourceMock = (args) => {
             state: { ...args.inputs, name, status: { name, namespace, chart: args.inputs.chart, version: args.inputs.version, status: "deployed", revision: 1 } },
         };
     }
+    if (args.type.startsWith("kubernetes:yaml/v2:")) return { id: deterministicUuid(seed), state: { ...args.inputs, resources: [] } };
     const given = (args.inputs.metadata ?? {}) as ObjectMeta;
     const name = given.name ?? `${args.name}-${deterministicSuffix(seed, 8)}`;
     const clusterScoped = CLUSTER_SCOPED.test(args.type);

@@ -2,12 +2,23 @@
  * Mock outputs for `tls` and `random`. Private keys are real (generated per run, P-256 is
  * cheap) so that secret-handling tests look for real PEM material; certificates are clearly
  * fake PEM blocks with the right validity fields.
+ *
+ * The engine marks the provider's secret outputs (`additionalSecretOutputs`) as secrets; the
+ * SDK's mock monitor does not, so the key material is returned already wrapped as a secret.
+ * A program that copies a key somewhere unsecret is then caught the way it would be in a
+ * real deployment's state.
  */
 import { generateKeyPairSync } from "node:crypto";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { deterministicSuffix, deterministicUuid } from "./identifiers";
 import type { ResourceMock } from "./types";
 
 const FIXED_NOW = Date.parse("2026-01-01T00:00:00Z");
+
+/** A value in the wire format of a secret, as the engine returns secret outputs. */
+function secretOutput(value: unknown): Record<string, unknown> {
+    return { [specialSigKey]: specialSecretSig, value };
+}
 
 function fakeCertificate(seed: string): string {
     const body = Buffer.from(`offline certificate ${seed}`).toString("base64");
@@ -35,8 +46,8 @@ export const tlsMock: ResourceMock = (args) => {
                 id: deterministicSuffix(seed, 40),
                 state: {
                     ...args.inputs,
-                    privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-                    privateKeyPemPkcs8: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+                    privateKeyPem: secretOutput(privateKey.export({ type: "pkcs8", format: "pem" }).toString()),
+                    privateKeyPemPkcs8: secretOutput(privateKey.export({ type: "pkcs8", format: "pem" }).toString()),
                     publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
                 },
             };
