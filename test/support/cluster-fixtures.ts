@@ -1,0 +1,36 @@
+/**
+ * Stand-ins for what cluster components receive from elsewhere (a Kubernetes provider, a
+ * namespace handle, an installed control plane) and small queries over planned Kubernetes
+ * objects.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { MeshControlPlane, NamespaceHandle } from "../../components/mesh/types";
+import type { PlannedStack, TestResource } from "../harness";
+
+/** An explicit provider, as the Azure side builds from the cluster's kubeconfig. */
+export function testProvider(): k8s.Provider {
+    return new k8s.Provider("aks", { kubeconfig: "offline", enableServerSideApply: true });
+}
+
+export function namespaceHandle(name: string, ready: pulumi.Resource[] = []): NamespaceHandle {
+    return { name, ready };
+}
+
+export function fakeControlPlane(ready: pulumi.Resource[] = []): MeshControlPlane {
+    return { ready, injectionLabels: { "mesh.amlmesh.io/injection": "enabled" }, probeNetworks: ["10.30.0.0/19"], trustDomain: "cluster.local" };
+}
+
+/** Custom resources of one kind, by `kind` input (e.g. "Server", "VirtualServer"). */
+export function customResources(stack: PlannedStack, apiVersion: string, kind: string): TestResource[] {
+    return stack.ofType(`kubernetes:${apiVersion}:${kind}`);
+}
+
+/** The `metadata.name` of a Kubernetes resource. */
+export function objectName(resource: TestResource): string {
+    return String(resource.input("metadata.name"));
+}
+
+export function objectNamespace(resource: TestResource): string {
+    return String(resource.input("metadata.namespace"));
+}

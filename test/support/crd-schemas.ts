@@ -1,0 +1,177 @@
+/**
+ * Validates the custom resources a plan declares against the upstream CRD schemas kept beside
+ * the project (`../shared/upstream/crds`, see its SOURCES.md; CI always has it). Reusable over
+ * any captured resource list: a component test or a whole stack.
+ *
+ *     const schemas = loadCrdSchemas();              // undefined when the folder is absent
+ *     const report = validateCustomResources(stack.resources.map((r) => r.captured), schemas);
+ *     assert.deepEqual(report.failures, []);
+ *     assert.deepEqual(report.unknownKinds, []);
+ *
+ * Stricter than the API server on one point, on purpose: an object schema that lists its
+ * properties is treated as closed (`additionalProperties: false`) unless it says
+ * `x-kubernetes-preserve-unknown-fields`. The API server would silently prune an unknown
+ * (misspelled) field; here it is an error. CEL rules (`x-kubernetes-validations`) are not run.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Ajv, { type ValidateFunction } from "ajv";
+import { parseAllDocuments } from "yaml";
+import type { CapturedResource } from "../../offline/document";
+import { unwrapWire } from "../../offline/wire";
+
+/** Where the upstream reference data lives; override with AMLMESH_UPSTREAM_DIR. */
+export const UPSTREAM_DIR = process.env.AMLMESH_UPSTREAM_DIR ?? path.resolve(__dirname, "..", "..", "..", "shared", "upstream");
+
+/** Message for a skipped check when the folder is absent. */
+export const UPSTREAM_MISSING = `upstream CRD schemas not found at ${UPSTREAM_DIR} (set AMLMESH_UPSTREAM_DIR); CI always has them, so this check runs there`;
+
+export interface CrdSchemas {
+    /** `group/version:Kind` → validator. */
+    readonly validators: ReadonlyMap<string, ValidateFunction>;
+    /** The CRD files read. */
+    readonly files: readonly string[];
+}
+
+export interface CrdValidationFailure {
+    urn: string;
+    /** `group/version:Kind`. */
+    kind: string;
+    problems: string[];
+}
+
+export interface CrdValidationReport {
+    /** Custom resources validated. */
+    checked: number;
+    failures: CrdValidationFailure[];
+    /** Custom resources whose kind has no upstream schema (each `urn (group/version:Kind)`). */
+    unknownKinds: string[];
+}
+
+let cache: { dir: string; schemas: CrdSchemas } | undefined;
+
+/** Loads every CRD under `<dir>/crds`; undefined when the folder does not exist. Cached per directory. */
+export function loadCrdSchemas(dir = UPSTREAM_DIR): CrdSchemas | undefined {
+    const crdDir = path.join(dir, "crds");
+    if (!fs.existsSync(crdDir)) return undefined;
+    if (cache?.dir === dir) return cache.schemas;
+    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+    for (const keyword of [
+        "x-kubernetes-preserve-unknown-fields",
+        "x-kubernetes-int-or-string",
+        "x-kubernetes-list-type",
+        "x-kubernetes-list-map-keys",
+        "x-kubernetes-map-type",
+        "x-kubernetes-embedded-resource",
+        "x-kubernetes-validations",
+    ]) {
+        ajv.addKeyword({ keyword, schemaType: ["boolean", "string", "array", "object"] });
+    }
+    const validators = new Map<string, ValidateFunction>();
+    const files = listYaml(crdDir);
+    for (const file of files) {
+        for (const document of parseAllDocuments(fs.readFileSync(file, "utf8"))) {
+            const crd = document.toJS() as CrdDocument | null;
+            if (crd?.kind !== "CustomResourceDefinition") continue;
+            for (const version of crd.spec.versions ?? []) {
+                const schema = version.schema?.openAPIV3Schema;
+                if (!schema) continue;
+                validators.set(`${crd.spec.group}/${version.name}:${crd.spec.names.kind}`, ajv.compile(closeObjects(withObjectMeta(structuredClone(schema)))));
+            }
+        }
+    }
+    const schemas: CrdSchemas = { validators, files };
+    cache = { dir, schemas };
+    return schemas;
+}
+
+/** API groups served by Kubernetes itself or by Pulumi (not custom resources). */
+function isBuiltInGroup(group: string): boolean {
+    return !group.includes(".") || group.endsWith(".k8s.io") || group === "helm.sh";
+}
+
+/** The `group/version:Kind` of a captured Kubernetes custom resource, or undefined for anything else. */
+export function customResourceKind(resource: Pick<CapturedResource, "type">): string | undefined {
+    const match = /^kubernetes:([^/:]+)\/([^:]+):(.+)$/.exec(resource.type);
+    if (!match || isBuiltInGroup(match[1])) return undefined;
+    return `${match[1]}/${match[2]}:${match[3]}`;
+}
+
+/** Validates every custom resource in the list. */
+export function validateCustomResources(resources: readonly CapturedResource[], schemas: CrdSchemas): CrdValidationReport {
+    const report: CrdValidationReport = { checked: 0, failures: [], unknownKinds: [] };
+    for (const resource of resources) {
+        const kind = customResourceKind(resource);
+        if (!kind) continue;
+        const validate = schemas.validators.get(kind);
+        if (!validate) {
+            report.unknownKinds.push(`${resource.urn} (${kind})`);
+            continue;
+        }
+        report.checked++;
+        const object = unwrapWire(resource.inputs);
+        if (!validate(object)) {
+            report.failures.push({
+                urn: resource.urn,
+                kind,
+                problems: (validate.errors ?? []).map((error) => `${error.instancePath || "/"} ${error.message ?? "is invalid"}${describeParams(error.params)}`),
+            });
+        }
+    }
+    return report;
+}
+
+interface CrdDocument {
+    kind: string;
+    spec: {
+        group: string;
+        names: { kind: string };
+        versions?: { name: string; schema?: { openAPIV3Schema?: Record<string, unknown> } }[];
+    };
+}
+
+function listYaml(dir: string): string[] {
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((entry) => {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) return listYaml(full);
+            return /\.ya?ml$/.test(entry.name) ? [full] : [];
+        })
+        .sort();
+}
+
+/** Every object has apiVersion, kind and metadata, whether or not its CRD schema lists them. */
+function withObjectMeta(schema: Record<string, unknown>): Record<string, unknown> {
+    const properties = (schema.properties ?? {}) as Record<string, unknown>;
+    schema.properties = { apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" }, ...properties };
+    return schema;
+}
+
+/** Closes object schemas that list their properties; int-or-string becomes an explicit union. */
+function closeObjects(schema: Record<string, unknown>): Record<string, unknown> {
+    const visit = (node: unknown): void => {
+        if (typeof node !== "object" || node === null || Array.isArray(node)) return;
+        const object = node as Record<string, unknown>;
+        if (object["x-kubernetes-int-or-string"] === true && object.type === undefined && object.anyOf === undefined) {
+            object.anyOf = [{ type: "integer" }, { type: "string" }];
+        }
+        const properties = object.properties as Record<string, unknown> | undefined;
+        if (properties !== undefined && object.additionalProperties === undefined && object["x-kubernetes-preserve-unknown-fields"] !== true) {
+            object.additionalProperties = false;
+        }
+        Object.values(properties ?? {}).forEach(visit);
+        visit(object.items);
+        visit(object.additionalProperties);
+        visit(object.not);
+        for (const list of [object.allOf, object.anyOf, object.oneOf]) if (Array.isArray(list)) list.forEach(visit);
+    };
+    visit(schema);
+    return schema;
+}
+
+function describeParams(params: Record<string, unknown>): string {
+    if ("additionalProperty" in params) return `: ${String(params.additionalProperty)}`;
+    if ("allowedValues" in params) return `: ${JSON.stringify(params.allowedValues)}`;
+    return "";
+}
