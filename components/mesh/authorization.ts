@@ -1,0 +1,196 @@
+/**
+ * Who may connect to one port of a meshed workload: a Linkerd `Server` selecting the pods and
+ * port, a `MeshTLSAuthentication` naming the allowed ServiceAccounts, and an
+ * `AuthorizationPolicy` that requires it. Everything else is denied (`accessPolicy: deny`).
+ *
+ * Kubelet probes. Linkerd authorizes the HTTP probe paths declared in the pod spec, from the
+ * control plane's `probeNetworks`, for as long as no HTTPRoute targets the Server. So:
+ * - in the default (port-wide) mode no route is created and probes keep working without this
+ *   component knowing the workload's probe paths — what backends owned by other teams need;
+ * - in route mode (`http`), the allowed clients are limited to the listed paths, which means a
+ *   route exists, so the probe paths must be given: they get their own HTTPRoute authorized by a
+ *   `NetworkAuthentication` of the probe networks. The type makes routes without probes
+ *   unrepresentable.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { assertKubernetesName, childName, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "./types";
+
+/** `Server.spec.proxyProtocol`; `unknown` lets the proxy detect HTTP. */
+export type MeshProxyProtocol = "unknown" | "HTTP/1" | "HTTP/2" | "gRPC" | "opaque" | "TLS";
+
+export interface HttpPathMatch {
+    type: "Exact" | "PathPrefix";
+    value: string;
+}
+
+export interface MeshHttpRestriction {
+    /** The paths the clients may call (any method). */
+    paths: HttpPathMatch[];
+    /** The workload's kubelet probes, which need their own authorization once routes exist. */
+    probes: {
+        /** HTTP GET probe paths (liveness, readiness, startup) served on this port. */
+        paths: string[];
+        /** Networks kubelet probes come from (MeshControlPlane.probeNetworks). */
+        networks: readonly string[];
+    };
+}
+
+export interface MeshAuthorizationArgs {
+    /** Namespace of the workload (objects are created after it). */
+    namespace: NamespaceHandle;
+    /** Labels of the workload's pods (`matchLabels`); `{}` selects every pod in the namespace. */
+    podSelector: Record<string, string>;
+    /** Container port number or name the workload listens on (not the Service port). */
+    port: number | string;
+    /** Protocol of the port; defaults to `unknown` (detected). Route mode needs an HTTP protocol. */
+    proxyProtocol?: MeshProxyProtocol;
+    /** The only mesh identities allowed to connect. At least one. */
+    clients: ServiceAccountRef[];
+    /** Limit the clients to these paths (creates HTTPRoutes, so probes must be declared). */
+    http?: MeshHttpRestriction;
+}
+
+const POLICY_GROUP = "policy.linkerd.io";
+
+export class MeshAuthorization extends pulumi.ComponentResource {
+    readonly server: k8s.apiextensions.CustomResource;
+    readonly authentication: k8s.apiextensions.CustomResource;
+    readonly policy: k8s.apiextensions.CustomResource;
+    /** The probe route's authorization, in route mode. */
+    readonly probePolicy?: k8s.apiextensions.CustomResource;
+    /** Name of the Server object. */
+    readonly serverName: string;
+    readonly namespace: string;
+    readonly port: number | string;
+    readonly podSelector: Readonly<Record<string, string>>;
+    /** The identities this authorization admits, for callers that reuse it. */
+    readonly clients: readonly ServiceAccountRef[];
+
+    constructor(name: string, args: MeshAuthorizationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("amlmesh:mesh:MeshAuthorization", name, {}, opts);
+        assertKubernetesName("MeshAuthorization name", name);
+        if (args.clients.length === 0) throw new Error(`MeshAuthorization ${name}: clients must name at least one ServiceAccount`);
+        const protocol = args.proxyProtocol ?? (args.http ? "HTTP/1" : "unknown");
+        if (args.http) {
+            if (!["unknown", "HTTP/1", "HTTP/2", "gRPC"].includes(protocol)) {
+                throw new Error(`MeshAuthorization ${name}: HTTP path restrictions need an HTTP proxyProtocol, got ${protocol}`);
+            }
+            if (args.http.paths.length === 0) throw new Error(`MeshAuthorization ${name}: http.paths must not be empty`);
+            if (args.http.probes.networks.length === 0) throw new Error(`MeshAuthorization ${name}: http.probes.networks must not be empty`);
+        }
+
+        const namespace = args.namespace.name;
+        const labels = { ...PLATFORM_LABELS };
+        const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...args.namespace.ready] };
+        const meta = (objectName: string) => ({ name: objectName, namespace, labels });
+
+        this.server = new k8s.apiextensions.CustomResource(
+            `${name}-server`,
+            {
+                apiVersion: `${POLICY_GROUP}/v1beta3`,
+                kind: "Server",
+                metadata: meta(name),
+                spec: {
+                    podSelector: { matchLabels: { ...args.podSelector } },
+                    port: args.port,
+                    proxyProtocol: protocol,
+                    accessPolicy: "deny",
+                },
+            },
+            childOpts,
+        );
+
+        this.authentication = new k8s.apiextensions.CustomResource(
+            `${name}-clients`,
+            {
+                apiVersion: `${POLICY_GROUP}/v1alpha1`,
+                kind: "MeshTLSAuthentication",
+                metadata: meta(childName(name, "clients")),
+                spec: {
+                    identityRefs: args.clients.map((client) => ({ kind: "ServiceAccount", name: client.name, namespace: client.namespace })),
+                },
+            },
+            childOpts,
+        );
+
+        let target = { group: POLICY_GROUP, kind: "Server", name };
+        const dependsOnTarget: pulumi.Resource[] = [this.server];
+        if (args.http) {
+            const route = new k8s.apiextensions.CustomResource(
+                `${name}-route`,
+                {
+                    apiVersion: `${POLICY_GROUP}/v1beta3`,
+                    kind: "HTTPRoute",
+                    metadata: meta(name),
+                    spec: {
+                        parentRefs: [{ group: POLICY_GROUP, kind: "Server", name }],
+                        rules: [{ matches: args.http.paths.map((path) => ({ path: { type: path.type, value: path.value } })) }],
+                    },
+                },
+                { ...childOpts, dependsOn: [...args.namespace.ready, this.server] },
+            );
+            target = { group: POLICY_GROUP, kind: "HTTPRoute", name };
+            dependsOnTarget.push(route);
+
+            const probeName = childName(name, "probes");
+            const probeRoute = new k8s.apiextensions.CustomResource(
+                `${name}-probe-route`,
+                {
+                    apiVersion: `${POLICY_GROUP}/v1beta3`,
+                    kind: "HTTPRoute",
+                    metadata: meta(probeName),
+                    spec: {
+                        parentRefs: [{ group: POLICY_GROUP, kind: "Server", name }],
+                        rules: [{ matches: args.http.probes.paths.map((path) => ({ path: { type: "Exact", value: path }, method: "GET" })) }],
+                    },
+                },
+                { ...childOpts, dependsOn: [...args.namespace.ready, this.server] },
+            );
+            const probeNetworks = new k8s.apiextensions.CustomResource(
+                `${name}-probe-networks`,
+                {
+                    apiVersion: `${POLICY_GROUP}/v1alpha1`,
+                    kind: "NetworkAuthentication",
+                    metadata: meta(probeName),
+                    spec: { networks: args.http.probes.networks.map((cidr) => ({ cidr })) },
+                },
+                childOpts,
+            );
+            this.probePolicy = new k8s.apiextensions.CustomResource(
+                `${name}-probes`,
+                {
+                    apiVersion: `${POLICY_GROUP}/v1alpha1`,
+                    kind: "AuthorizationPolicy",
+                    metadata: meta(probeName),
+                    spec: {
+                        targetRef: { group: POLICY_GROUP, kind: "HTTPRoute", name: probeName },
+                        requiredAuthenticationRefs: [{ group: POLICY_GROUP, kind: "NetworkAuthentication", name: probeName }],
+                    },
+                },
+                { ...childOpts, dependsOn: [...args.namespace.ready, probeRoute, probeNetworks] },
+            );
+        }
+
+        this.policy = new k8s.apiextensions.CustomResource(
+            `${name}-policy`,
+            {
+                apiVersion: `${POLICY_GROUP}/v1alpha1`,
+                kind: "AuthorizationPolicy",
+                metadata: meta(name),
+                spec: {
+                    targetRef: target,
+                    requiredAuthenticationRefs: [{ group: POLICY_GROUP, kind: "MeshTLSAuthentication", name: childName(name, "clients") }],
+                },
+            },
+            { ...childOpts, dependsOn: [...args.namespace.ready, ...dependsOnTarget, this.authentication] },
+        );
+
+        this.serverName = name;
+        this.namespace = namespace;
+        this.port = args.port;
+        this.podSelector = { ...args.podSelector };
+        this.clients = args.clients.map((client) => ({ ...client }));
+        this.registerOutputs({ serverName: name, namespace, clients: this.clients });
+    }
+}
