@@ -1,0 +1,252 @@
+/**
+ * The F5 NGINX Ingress Controller (open-source edition, chart 2.6.4), set up as the only way
+ * into the platform:
+ *
+ * - meshed like any workload (`linkerd.io/inject: enabled`, not ingress mode), with 80/443
+ *   skipping the inbound proxy so NGINX sees client addresses (per-client rate limits);
+ *   upstreams go to Service cluster IPs (`use-cluster-ip` on every route) so Linkerd balances
+ *   and carries the controller's mTLS identity, its ServiceAccount;
+ * - snippets off, custom resources on, JSON access logs with request ID, upstream address and
+ *   timings, no phone-home telemetry, no plain-HTTP listener on the load balancer;
+ * - a LoadBalancer Service, internal or public, with `externalTrafficPolicy: Local`;
+ * - its default TLS certificate read from Key Vault by the Secrets Store CSI driver with the
+ *   controller's own workload identity, synced into a `kubernetes.io/tls` Secret that the
+ *   controller and the host VirtualServers use. No certificate passes through Pulumi.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
+import { NGINX_INGRESS } from "../versions";
+
+export interface IngressControllerArgs {
+    /** A meshed namespace for the controller. */
+    namespace: NamespaceHandle;
+    /** Controller replicas. */
+    replicas: number;
+    /** PodDisruptionBudget, anti-affinity and zone spread (every environment but dev). */
+    highAvailability: boolean;
+    /** `internal`: private load balancer on the VNet; `public`: internet-facing. */
+    exposure: "internal" | "public";
+    /** The controller's ServiceAccount, i.e. its mesh identity and workload identity subject. */
+    serviceAccountName: string;
+    /** IngressClass the controller creates and watches. */
+    ingressClassName?: string;
+    /** The default server certificate, from Key Vault. */
+    defaultTls: {
+        /** Key Vault certificate name; read as a `secret` object so the private key comes along. */
+        certificateName: string;
+        keyVaultName: pulumi.Input<string>;
+        tenantId: pulumi.Input<string>;
+        /**
+         * Client ID of the controller's user-assigned identity, federated with
+         * `system:serviceaccount:<namespace>:<serviceAccountName>` and allowed to read the certificate.
+         */
+        clientId: pulumi.Input<string>;
+        /** Name of the synced `kubernetes.io/tls` Secret. */
+        secretName?: string;
+    };
+    /** What must exist before the pods mount the certificate (federated credential, role assignment). */
+    identityReady?: pulumi.Input<pulumi.Resource>[];
+    /** Controller container resources; requests and limits. */
+    resources?: { requests: Record<string, string>; limits: Record<string, string> };
+}
+
+const RELEASE_NAME = "nginx-ingress";
+const CSI_VOLUME = "default-tls";
+
+export class IngressController extends pulumi.ComponentResource {
+    /** The controller's mesh identity: the only client backends and the authorizer admit. */
+    readonly identity: ServiceAccountRef;
+    readonly ingressClassName: string;
+    /** The synced default certificate Secret (same namespace as the controller). */
+    readonly tlsSecret: { namespace: string; name: string };
+    readonly namespace: string;
+    readonly secretProviderClass: k8s.apiextensions.CustomResource;
+    readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: IngressControllerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("amlmesh:edge:IngressController", name, {}, opts);
+        if (!Number.isInteger(args.replicas) || args.replicas < 1) throw new Error(`IngressController ${name}: replicas must be a positive integer`);
+        if (args.highAvailability && args.replicas < 2) {
+            throw new Error(`IngressController ${name}: high availability needs at least 2 replicas, got ${args.replicas}`);
+        }
+        const namespace = args.namespace.name;
+        const ingressClassName = args.ingressClassName ?? "nginx";
+        const secretName = args.defaultTls.secretName ?? "edge-default-tls";
+        const spcName = `${secretName}-kv`;
+
+        this.secretProviderClass = new k8s.apiextensions.CustomResource(
+            `${name}-default-tls`,
+            {
+                apiVersion: "secrets-store.csi.x-k8s.io/v1",
+                kind: "SecretProviderClass",
+                metadata: { name: spcName, namespace, labels: { ...PLATFORM_LABELS } },
+                spec: {
+                    provider: "azure",
+                    parameters: {
+                        usePodIdentity: "false",
+                        useVMManagedIdentity: "false",
+                        clientID: args.defaultTls.clientId,
+                        keyvaultName: args.defaultTls.keyVaultName,
+                        tenantId: args.defaultTls.tenantId,
+                        // `secret` (not `cert`) returns the certificate with its private key, in PEM.
+                        objects: keyVaultObjects([{ objectName: args.defaultTls.certificateName, objectType: "secret" }]),
+                    },
+                    secretObjects: [
+                        {
+                            secretName,
+                            type: "kubernetes.io/tls",
+                            labels: { ...PLATFORM_LABELS },
+                            data: [
+                                { objectName: args.defaultTls.certificateName, key: "tls.key" },
+                                { objectName: args.defaultTls.certificateName, key: "tls.crt" },
+                            ],
+                        },
+                    ],
+                },
+            },
+            { parent: this, dependsOn: [...args.namespace.ready] },
+        );
+
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: RELEASE_NAME,
+                chart: NGINX_INGRESS.chart,
+                version: NGINX_INGRESS.chartVersion,
+                namespace,
+                createNamespace: false,
+                values: ingressControllerValues({
+                    ...args,
+                    ingressClassName,
+                    tlsSecret: `${namespace}/${secretName}`,
+                    secretProviderClass: spcName,
+                }),
+            },
+            { parent: this, dependsOn: pulumi.output(args.identityReady ?? []).apply((ready) => [...args.namespace.ready, this.secretProviderClass, ...ready]) },
+        );
+
+        this.identity = { namespace, name: args.serviceAccountName };
+        this.ingressClassName = ingressClassName;
+        this.tlsSecret = { namespace, name: secretName };
+        this.namespace = namespace;
+        this.registerOutputs({ identity: this.identity, ingressClassName, tlsSecret: this.tlsSecret, status: this.release.status });
+    }
+}
+
+/** The `objects` parameter of an Azure Key Vault SecretProviderClass (a YAML document in a string). */
+export function keyVaultObjects(objects: { objectName: string; objectType: "secret" | "cert" | "key" }[]): string {
+    const entries = objects.map((object) => `  - |\n    objectName: ${object.objectName}\n    objectType: ${object.objectType}\n`);
+    return `array:\n${entries.join("")}`;
+}
+
+/** JSON access log line: who, what, which upstream, how long. No query strings, no headers with credentials. */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+    time: "$time_iso8601",
+    request_id: "$request_id",
+    remote_addr: "$remote_addr",
+    host: "$host",
+    method: "$request_method",
+    path: "$uri",
+    protocol: "$server_protocol",
+    status: "$status",
+    bytes_sent: "$bytes_sent",
+    request_length: "$request_length",
+    request_time: "$request_time",
+    upstream_addr: "$upstream_addr",
+    upstream_status: "$upstream_status",
+    upstream_connect_time: "$upstream_connect_time",
+    upstream_response_time: "$upstream_response_time",
+    user_agent: "$http_user_agent",
+});
+
+interface ValuesInput extends IngressControllerArgs {
+    ingressClassName: string;
+    tlsSecret: string;
+    secretProviderClass: string;
+}
+
+/** Helm values of the nginx-ingress chart. Exported for tests. */
+export function ingressControllerValues(args: ValuesInput): Record<string, unknown> {
+    const selectorLabels = { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": RELEASE_NAME };
+    const resources = args.resources ?? { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", memory: "1Gi" } };
+    const controller: Record<string, unknown> = {
+        kind: "deployment",
+        image: { repository: NGINX_INGRESS.image.repository, tag: NGINX_INGRESS.image.tag, pullPolicy: "IfNotPresent" },
+        replicaCount: args.replicas,
+        ingressClass: { name: args.ingressClassName, create: true, setAsDefaultIngress: false },
+        enableCustomResources: true,
+        enableSnippets: false,
+        enableTLSPassthrough: false,
+        enableCertManager: false,
+        enableExternalDNS: false,
+        enableOIDC: false,
+        defaultTLS: { secret: args.tlsSecret },
+        config: {
+            entries: {
+                "log-format": ACCESS_LOG_FORMAT,
+                "log-format-escaping": "json",
+                // Keep connections to the authorizer and to backends open (HTTP/1.1, no `Connection: close`).
+                keepalive: "64",
+                "server-tokens": "False",
+                "ssl-protocols": "TLSv1.2 TLSv1.3",
+                hsts: "True",
+                "hsts-max-age": "31536000",
+            },
+        },
+        // The chart then runs non-root (uid 101), drops ALL but NET_BIND_SERVICE, forbids
+        // privilege escalation, and copies /etc/nginx to an emptyDir in an init container.
+        readOnlyRootFilesystem: true,
+        podSecurityContext: { seccompProfile: { type: "RuntimeDefault" } },
+        resources,
+        initContainerResources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+        pod: {
+            annotations: {
+                [LINKERD_ANNOTATIONS.inject]: "enabled",
+                [LINKERD_ANNOTATIONS.skipInboundPorts]: "80,443",
+            },
+            extraLabels: { ...PLATFORM_LABELS, "azure.workload.identity/use": "true" },
+        },
+        serviceAccount: {
+            name: args.serviceAccountName,
+            annotations: {
+                "azure.workload.identity/client-id": args.defaultTls.clientId,
+                "azure.workload.identity/tenant-id": args.defaultTls.tenantId,
+            },
+        },
+        volumes: [
+            {
+                name: CSI_VOLUME,
+                csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: args.secretProviderClass } },
+            },
+        ],
+        volumeMounts: [{ name: CSI_VOLUME, mountPath: "/mnt/secrets-store/default-tls", readOnly: true }],
+        service: {
+            create: true,
+            type: "LoadBalancer",
+            externalTrafficPolicy: "Local",
+            annotations: args.exposure === "internal" ? { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" } : {},
+            // TLS only: no plain-HTTP listener where a bearer token could travel in the clear.
+            httpPort: { enable: false },
+            httpsPort: { enable: true, port: 443, targetPort: 443 },
+        },
+        telemetryReporting: { enable: false },
+    };
+    if (args.highAvailability) {
+        Object.assign(controller, {
+            podDisruptionBudget: { enabled: true, minAvailable: 1 },
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+            affinity: {
+                podAntiAffinity: {
+                    preferredDuringSchedulingIgnoredDuringExecution: [
+                        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selectorLabels } } },
+                    ],
+                },
+            },
+            topologySpreadConstraints: [
+                { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selectorLabels } },
+            ],
+        });
+    }
+    return { controller, prometheus: { create: true, port: 9113 } };
+}
