@@ -1,18 +1,16 @@
 /**
  * Composition root: builds the platform from components for one validated stack config and
  * returns the outputs contract. No resource settings live here, only wiring.
+ *
+ * The Azure side (`buildAzurePlatform`) returns what the Kubernetes side needs: the provider,
+ * the Key Vault, a workload-identity factory, the API's token facts, the ML namespace and the
+ * inference router. The mesh and edge wiring plug in here.
  */
-import * as resources from "@pulumi/azure-native/resources";
+import { buildAzurePlatform } from "./azure-platform";
 import type { StackConfig } from "./config";
 import { platformOutputs, type PlatformOutputs } from "./outputs";
-import { platformTags } from "./tags";
 
 export function buildPlatform(config: StackConfig): PlatformOutputs {
-    const tags = platformTags(config);
-    const resourceGroup = new resources.ResourceGroup("platform", {
-        resourceGroupName: `rg-${config.namePrefix}-${config.environment}`,
-        location: config.location,
-        tags,
-    });
-    return platformOutputs({ config, resourceGroup });
+    const azure = buildAzurePlatform(config);
+    return platformOutputs({ config, azure });
 }

@@ -29,6 +29,8 @@ export interface InferenceRouter {
     scheme: "https";
     /** ServiceAccount of the router pods (`azureml-fe-v2`): its mesh identity. */
     serviceAccount: string;
+    /** Labels of the router pods. */
+    podSelector: Record<string, string>;
     /** Secret (in `namespace`) holding `cert.pem` and `key.pem` the router serves. */
     tlsSecretName: string;
     /** Host name the router's certificate is issued for (`sslCname`). */
@@ -147,6 +149,7 @@ export class MlKubernetesCompute extends pulumi.ComponentResource {
             port: 443,
             scheme: "https",
             serviceAccount: "azureml-fe-v2",
+            podSelector: { azuremlappname: "azureml-fe" },
             tlsSecretName: tls.secretName,
             tlsHostName: tls.hostName,
         };

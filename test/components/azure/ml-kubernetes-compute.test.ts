@@ -73,6 +73,7 @@ describe("MlKubernetesCompute", () => {
             port: 443,
             scheme: "https",
             serviceAccount: "azureml-fe-v2",
+            podSelector: { azuremlappname: "azureml-fe" },
             tlsSecretName: "azureml-fe-tls",
             tlsHostName: "ml.contoso.com",
         });

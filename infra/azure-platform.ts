@@ -1,0 +1,288 @@
+/**
+ * Wiring of the Azure and Entra ID side of the platform: which component gets which config
+ * values, and who is granted what on which resource. No resource settings live here; they are
+ * in the components.
+ *
+ * `buildAzurePlatform` returns everything the Kubernetes-side wiring (mesh, edge) needs: the
+ * Kubernetes provider, the Key Vault, a factory for workload identities bound to the cluster,
+ * the API's token facts, the registry, the Azure ML namespace and inference router, and the
+ * callers' workload identities.
+ */
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as resources from "@pulumi/azure-native/resources";
+import * as azuread from "@pulumi/azuread";
+import type { Provider } from "@pulumi/kubernetes/provider";
+import type * as pulumi from "@pulumi/pulumi";
+import { AksCluster } from "../components/azure/aks-cluster";
+import type { AzureContext } from "../components/azure/context";
+import { ContainerRegistry } from "../components/azure/container-registry";
+import { KeyVault } from "../components/azure/key-vault";
+import { MlKubernetesCompute, type InferenceRouter } from "../components/azure/ml-kubernetes-compute";
+import { MlStorage } from "../components/azure/ml-storage";
+import { MlWorkspace } from "../components/azure/ml-workspace";
+import { Monitoring } from "../components/azure/monitoring";
+import { Network } from "../components/azure/network";
+import { principalTypeOf, type Principal } from "../components/azure/principal";
+import { WorkloadIdentity } from "../components/azure/workload-identity";
+import { AccessMatrix, type CallerAccess, type WorkloadIdentityFactory } from "../components/entra/access-matrix";
+import { ApiApplication, type AppRoleInfo } from "../components/entra/api-application";
+import { FEATURES_CONTAINER } from "../components/entra/role-grants";
+import type { StackConfig } from "./config";
+import { createPlainMlNamespace, type MlNamespace } from "./ml-namespace";
+import { platformNames, type PlatformNames } from "./naming";
+import { platformTags } from "./tags";
+
+/** Name of the Secret (in the `azureml` namespace) with the inference router's TLS certificate. */
+export const INFERENCE_ROUTER_TLS_SECRET = "azureml-fe-tls";
+
+export interface CallerWorkload {
+    caller: string;
+    namespace: string;
+    serviceAccount: string;
+    clientId: pulumi.Output<string>;
+    /** Annotations the ServiceAccount needs (`azure.workload.identity/client-id`). */
+    serviceAccountAnnotations: pulumi.Output<Record<string, string>>;
+    /** Labels its pods need (`azure.workload.identity/use: "true"`). */
+    podLabels: Record<string, string>;
+}
+
+export interface AzurePlatform {
+    names: PlatformNames;
+    context: AzureContext;
+    resourceGroup: resources.ResourceGroup;
+    /** The identity running `pulumi up`. */
+    deployer: Principal;
+    network: Network;
+    monitoring: Monitoring;
+    keyVault: KeyVault;
+    registry: ContainerRegistry;
+    storage: MlStorage;
+    workspace: MlWorkspace;
+    cluster: AksCluster;
+    /** Kubernetes provider for every object the program creates in the cluster. */
+    kubernetesProvider: Provider;
+    /** Creates a workload identity bound to the platform cluster. */
+    workloadIdentity: WorkloadIdentityFactory;
+    api: {
+        component: ApiApplication;
+        clientId: pulumi.Output<string>;
+        identifierUri: string;
+        tenantId: string;
+        /** Accepted `iss` of v2 access tokens. */
+        tokenIssuer: string;
+        appRoles: AppRoleInfo[];
+    };
+    registryLoginServer: pulumi.Output<string>;
+    ml: {
+        namespace: MlNamespace;
+        kubernetesCompute: MlKubernetesCompute;
+        inferenceRouter: InferenceRouter;
+    };
+    access: AccessMatrix;
+    callers: CallerAccess[];
+    callerWorkloads: CallerWorkload[];
+}
+
+export function buildAzurePlatform(config: StackConfig): AzurePlatform {
+    const names = platformNames(config);
+    const tags = platformTags(config);
+    const nonDev = config.environment !== "dev";
+    const zoned = config.cluster.availabilityZones.length > 0;
+
+    const resourceGroup = new resources.ResourceGroup("platform", { resourceGroupName: names.resourceGroup, location: config.location, tags });
+    // One lookup of who is deploying where: the subscription (role definition IDs are
+    // subscription-scoped) and the deployer's object ID and kind (a user locally, a service
+    // principal or managed identity in CI; Azure rejects an assignment with the wrong kind).
+    const client = authorization.getClientConfigOutput();
+    const deployerKind = azuread.getDirectoryObjectOutput({ objectId: client.objectId }).type.apply(principalTypeOf);
+    const context: AzureContext = {
+        resourceGroupName: resourceGroup.name,
+        location: config.location,
+        tags,
+        subscriptionId: client.subscriptionId,
+        tenantId: config.tenantId,
+    };
+    const deployer: Principal = { principalId: client.objectId, principalType: deployerKind, name: "deployer" };
+
+    // --- Foundations -------------------------------------------------------------------------
+    const monitoring = new Monitoring("platform", {
+        context,
+        workspaceName: names.logAnalytics,
+        appInsightsName: names.appInsights,
+        retentionDays: config.monitoring.retentionDays,
+        dailyQuotaGb: config.monitoring.dailyQuotaGb,
+    });
+    const network = new Network("platform", {
+        context,
+        vnetName: names.vnet,
+        addressSpace: config.network.addressSpace,
+        subnets: config.network.subnets,
+        publicInboundPorts: config.edge.exposure === "public" ? [443] : [],
+    });
+    const shared = { context, privateLinks: network, diagnostics: monitoring };
+
+    const keyVault = new KeyVault("platform", {
+        ...shared,
+        vaultName: names.keyVault,
+        publicAccess: !nonDev && config.keyVault.allowedIpRanges.length > 0 ? { mode: "allowlist", ipRanges: config.keyVault.allowedIpRanges } : { mode: "disabled" },
+        softDeleteRetentionDays: config.keyVault.softDeleteRetentionDays,
+    });
+    const registry = new ContainerRegistry("platform", {
+        ...shared,
+        registryName: names.containerRegistry,
+        sku: config.ml.registrySku,
+        publicNetworkAccess: nonDev ? "Disabled" : "Enabled",
+        zoneRedundant: zoned,
+    });
+    const storage = new MlStorage("ml", { ...shared, accountName: names.storageAccount, containers: [FEATURES_CONTAINER], zoneRedundant: zoned });
+
+    // --- AKS -----------------------------------------------------------------------------------
+    const cluster = new AksCluster("platform", {
+        context,
+        diagnostics: monitoring,
+        clusterName: names.aksCluster,
+        dnsPrefix: names.aksDnsPrefix,
+        nodeResourceGroupName: names.aksNodeResourceGroup,
+        kubernetesVersion: config.cluster.kubernetesVersion,
+        skuTier: config.cluster.skuTier,
+        apiServer:
+            config.cluster.apiServer.access === "private"
+                ? { access: "private" }
+                : { access: "public", authorizedRanges: config.cluster.apiServer.authorizedRanges },
+        nodeSubnetId: network.subnets.aksNodes.id,
+        systemPool: config.cluster.systemPool,
+        userPool: config.cluster.userPool,
+        availabilityZones: config.cluster.availabilityZones,
+        networking: {
+            podCidr: config.network.podCidr,
+            serviceCidr: config.network.serviceCidr,
+            dnsServiceIp: config.network.dnsServiceIp,
+            policy: config.cluster.networkPolicy,
+        },
+        upgrades: {
+            channel: config.cluster.upgradeChannel,
+            nodeOsChannel: config.cluster.nodeOsUpgradeChannel,
+            maintenanceWindow: config.cluster.maintenanceWindow,
+        },
+        adminGroupObjectIds: config.cluster.adminGroupObjectIds,
+        deployer,
+        identityNames: { controlPlane: names.identity("aks-control-plane"), kubelet: names.identity("aks-kubelet") },
+    });
+    // Nodes pull the platform images (edge authorizer, model servers) with the kubelet identity.
+    registry.grantPull(cluster.kubeletIdentity.principal);
+
+    const workloadIdentity: WorkloadIdentityFactory = (name, binding, opts) =>
+        new WorkloadIdentity(
+            name,
+            {
+                context,
+                cluster,
+                namespace: binding.namespace,
+                serviceAccount: binding.serviceAccount,
+                identityName: names.identity(`wi-${binding.namespace}-${binding.serviceAccount}`),
+            },
+            opts,
+        );
+
+    // --- Azure ML ------------------------------------------------------------------------------
+    const workspace = new MlWorkspace("platform", {
+        ...shared,
+        workspaceName: names.mlWorkspace,
+        friendlyName: `ML platform (${config.environment})`,
+        storageAccountId: storage.id,
+        keyVaultId: keyVault.id,
+        applicationInsightsId: monitoring.appInsightsId,
+        containerRegistryId: registry.id,
+        publicNetworkAccess: config.ml.publicNetworkAccess,
+        isolationMode: config.ml.isolationMode,
+        highBusinessImpact: config.ml.highBusinessImpact,
+        buildImagesOnComputeCluster: nonDev,
+        computeCluster: {
+            name: names.computeCluster,
+            vmSize: config.ml.computeCluster.vmSize,
+            maxNodes: config.ml.computeCluster.maxNodes,
+            idleMinutesBeforeScaleDown: config.ml.computeCluster.idleMinutesBeforeScaleDown,
+            identityName: names.identity("ml-compute"),
+        },
+    });
+    // AML jobs pull their environment images with the compute cluster's identity.
+    registry.grantPull(workspace.computeIdentity.principal);
+
+    const mlNamespace = createPlainMlNamespace(config.ml.kubernetesNamespace, cluster.provider, { "app.kubernetes.io/part-of": "amlmesh" });
+    const kubernetesCompute = new MlKubernetesCompute("aks-inference", {
+        context,
+        cluster,
+        workspace,
+        namespace: mlNamespace,
+        computeName: names.kubernetesCompute,
+        inference: {
+            // Three router replicas need three schedulable (user pool) nodes.
+            highAvailability: config.cluster.userPool.minCount >= 3,
+            // Scoring URIs Azure ML reports use the edge host name, which fronts the router.
+            tls: { secretName: INFERENCE_ROUTER_TLS_SECRET, hostName: config.edge.hostName },
+        },
+    });
+    // Model deployments pull images and read model files with the Kubernetes compute's identity.
+    registry.grantPull(kubernetesCompute.identity);
+    storage.grantBlobDataReader(kubernetesCompute.identity);
+
+    // --- Entra ID: the API and who may call it -------------------------------------------------
+    const api = new ApiApplication("platform-api", {
+        displayName: names.apiApplication,
+        identifierUri: names.apiIdentifierUri,
+        tenantId: config.tenantId,
+        roles: config.access.roles,
+        owners: [client.objectId],
+    });
+    const access = new AccessMatrix("access", {
+        callers: config.access.callers,
+        api,
+        grantTargets: { workspace, storage },
+        workloadIdentity,
+        amlJobIdentity: workspace.computeIdentity,
+        displayNamePrefix: names.displayNamePrefix,
+        owners: [client.objectId],
+    });
+
+    return {
+        names,
+        context,
+        resourceGroup,
+        deployer,
+        network,
+        monitoring,
+        keyVault,
+        registry,
+        storage,
+        workspace,
+        cluster,
+        kubernetesProvider: cluster.provider,
+        workloadIdentity,
+        api: {
+            component: api,
+            clientId: api.clientId,
+            identifierUri: api.identifierUri,
+            tenantId: config.tenantId,
+            tokenIssuer: api.tokenIssuer,
+            appRoles: api.appRoles,
+        },
+        registryLoginServer: registry.loginServer,
+        ml: { namespace: mlNamespace, kubernetesCompute, inferenceRouter: kubernetesCompute.inferenceRouter },
+        access,
+        callers: access.callers,
+        callerWorkloads: access.callers.flatMap((caller) =>
+            caller.workload
+                ? [
+                      {
+                          caller: caller.name,
+                          namespace: caller.workload.namespace,
+                          serviceAccount: caller.workload.serviceAccount,
+                          clientId: caller.workload.clientId,
+                          serviceAccountAnnotations: caller.workload.serviceAccountAnnotations,
+                          podLabels: caller.workload.podLabels,
+                      },
+                  ]
+                : [],
+        ),
+    };
+}

@@ -1,0 +1,64 @@
+/**
+ * Azure resource names for one stack, in one place. Names scoped to a resource group read
+ * `<kind>-<prefix>-<env>`; globally unique names (Key Vault, storage, registry) add a short
+ * suffix derived from the tenant, prefix, environment and region, so they are stable across
+ * runs and differ between tenants without a random resource.
+ */
+import { createHash } from "node:crypto";
+import type { StackConfig } from "./config";
+
+const SHORT_ENVIRONMENT: Record<StackConfig["environment"], string> = { dev: "dev", staging: "stg", prod: "prd" };
+
+export interface PlatformNames {
+    resourceGroup: string;
+    vnet: string;
+    logAnalytics: string;
+    appInsights: string;
+    /** 3-24 characters, globally unique. */
+    keyVault: string;
+    /** 3-24 lower-case letters and digits, globally unique. */
+    storageAccount: string;
+    /** 5-50 letters and digits, globally unique. */
+    containerRegistry: string;
+    mlWorkspace: string;
+    /** Azure ML compute names: 2-16 characters. */
+    computeCluster: string;
+    kubernetesCompute: string;
+    aksCluster: string;
+    aksDnsPrefix: string;
+    aksNodeResourceGroup: string;
+    /** Name of a user-assigned managed identity for a purpose (`aks-kubelet`). */
+    identity(purpose: string): string;
+    /** Display name of the platform API application. */
+    apiApplication: string;
+    /** Tenant-qualified application ID URI of the platform API. */
+    apiIdentifierUri: string;
+    /** Prefix of the display names of caller app registrations. */
+    displayNamePrefix: string;
+}
+
+export function platformNames(config: Pick<StackConfig, "namePrefix" | "environment" | "tenantId" | "location">): PlatformNames {
+    const { namePrefix: prefix, environment, tenantId, location } = config;
+    const base = `${prefix}-${environment}`;
+    const short = SHORT_ENVIRONMENT[environment];
+    const suffix = createHash("sha256").update(`${tenantId}/${prefix}/${environment}/${location}`).digest("hex").slice(0, 6);
+    return {
+        resourceGroup: `rg-${base}`,
+        vnet: `vnet-${base}`,
+        logAnalytics: `log-${base}`,
+        appInsights: `appi-${base}`,
+        keyVault: `kv-${prefix}-${short}-${suffix}`,
+        storageAccount: `st${prefix}${short}${suffix}`,
+        containerRegistry: `cr${prefix}${short}${suffix}`,
+        mlWorkspace: `mlw-${base}`,
+        computeCluster: "cpu-cluster",
+        kubernetesCompute: "aks-inference",
+        aksCluster: `aks-${base}`,
+        aksDnsPrefix: base,
+        aksNodeResourceGroup: `rg-${base}-aks-nodes`,
+        identity: (purpose) => `id-${base}-${purpose}`,
+        apiApplication: `${base}-platform-api`,
+        apiIdentifierUri: `api://${tenantId}/${base}-platform`,
+        displayNamePrefix: base,
+    };
+}
