@@ -1,0 +1,120 @@
+/**
+ * Every Azure role assignment the program creates, over all three shipped stacks: a known
+ * narrow role, at the narrowest scope that works (a resource, a secret, a container), never a
+ * privileged role, never a subscription or resource group.
+ */
+import * as assert from "node:assert/strict";
+import { BUILT_IN_ROLES } from "../../components/azure/roles";
+import { OFFLINE_SUBSCRIPTION_ID } from "../../offline/mocks";
+import type { PlannedStack } from "../harness";
+import { plannedStack, resourceGroupId, roleAssignments, STACKS } from "./azure-stacks";
+
+const PRIVILEGED_ROLE_IDS = [
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
+    "b24988ac-6180-42a0-ab88-20f7382dd24c", // Contributor
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", // User Access Administrator
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168", // Role Based Access Control Administrator
+];
+
+/** Where each role may be granted: the kind of resource (or sub-resource) its scope must be. */
+const ALLOWED_SCOPES: Record<keyof typeof BUILT_IN_ROLES, RegExp> = {
+    "Key Vault Secrets User": /\/Microsoft\.KeyVault\/vaults\/[^/]+(\/secrets\/[^/]+)?$/,
+    "Key Vault Secrets Officer": /\/Microsoft\.KeyVault\/vaults\/[^/]+(\/secrets\/[^/]+)?$/,
+    "Key Vault Certificate User": /\/Microsoft\.KeyVault\/vaults\/[^/]+(\/certificates\/[^/]+)?$/,
+    "Storage Blob Data Reader": /\/Microsoft\.Storage\/storageAccounts\/[^/]+(\/blobServices\/default\/containers\/[^/]+)?$/,
+    "Storage Blob Data Contributor": /\/Microsoft\.Storage\/storageAccounts\/[^/]+(\/blobServices\/default\/containers\/[^/]+)?$/,
+    AcrPull: /\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/,
+    "AzureML Data Scientist": /\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/,
+    "AzureML Compute Operator": /\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/,
+    "Azure Kubernetes Service RBAC Cluster Admin": /\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/,
+    "Managed Identity Operator": /\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/,
+    "Network Contributor": /\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/,
+};
+
+describe("Azure RBAC over the shipped stacks", () => {
+    for (const name of STACKS) {
+        describe(name, () => {
+            let stack: PlannedStack;
+            before(async () => {
+                stack = await plannedStack(name);
+            });
+
+            it("grants only known built-in roles, subscription-scoped, never a privileged one", () => {
+                const all = roleAssignments(stack);
+                assert.ok(all.length > 0);
+                for (const a of all) {
+                    assert.ok(a.role in BUILT_IN_ROLES, `${a.resource.name}: unknown role ${a.roleDefinitionId}`);
+                    assert.equal(a.roleDefinitionId, `/subscriptions/${OFFLINE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES[a.role as keyof typeof BUILT_IN_ROLES]}`);
+                    assert.ok(!PRIVILEGED_ROLE_IDS.some((id) => a.roleDefinitionId.toLowerCase().endsWith(id)), `${a.resource.name} grants a privileged role`);
+                }
+            });
+
+            it("scopes every assignment to one resource of the kind its role is for, inside the stack's resource group", () => {
+                for (const a of roleAssignments(stack)) {
+                    assert.ok(a.scope.startsWith(`${resourceGroupId(name)}/providers/`), `${a.resource.name}: scope ${a.scope} is not a resource in rg-aml-${name}`);
+                    assert.match(a.scope, ALLOWED_SCOPES[a.role as keyof typeof BUILT_IN_ROLES], `${a.resource.name}: ${a.role} at ${a.scope}`);
+                }
+            });
+
+            it("scopes every assignment to a resource the plan declares (or a secret/container inside one)", () => {
+                for (const a of roleAssignments(stack)) {
+                    const sources = a.resource.inputSources("scope");
+                    assert.ok(sources.length > 0, `${a.resource.name}: scope ${a.scope} does not come from a declared resource`);
+                    assert.ok(
+                        sources.every((urn) => !/azure-native:resources:ResourceGroup::/.test(urn)),
+                        `${a.resource.name}: scope derived from the resource group`,
+                    );
+                }
+            });
+
+            it("names the principal type of every assignment, and a description saying why", () => {
+                for (const a of roleAssignments(stack)) {
+                    assert.ok(["ServicePrincipal", "Group", "User"].includes(String(a.principalType)), `${a.resource.name}: principalType ${String(a.principalType)}`);
+                    assert.match(a.description, /^amlmesh: .+ for .+ on .+$/);
+                }
+            });
+
+            it("creates no duplicate assignment (same principal, role and scope)", () => {
+                const keys = roleAssignments(stack).map((a) => `${a.principalId}|${a.role}|${a.scope}`);
+                assert.equal(new Set(keys).size, keys.length);
+            });
+
+            it("sits each assignment under the component that owns its scope", () => {
+                const byUrn = new Map(stack.resources.map((r) => [r.urn, r]));
+                for (const a of roleAssignments(stack)) {
+                    const owner = byUrn.get(a.resource.parent ?? "");
+                    assert.ok(owner && owner.type.startsWith("amlmesh:azure:"), `${a.resource.name} is not owned by an Azure component`);
+                }
+            });
+        });
+    }
+
+    describe("prod: who gets what", () => {
+        let stack: PlannedStack;
+        before(async () => {
+            stack = await plannedStack("prod");
+        });
+        const rg = resourceGroupId("prod");
+        const grantsTo = (principal: RegExp) =>
+            roleAssignments(stack)
+                .filter((a) => principal.test(a.description))
+                .map((a) => `${a.role} @ ${a.scope.replace(`${rg}/providers/`, "")}`)
+                .sort();
+
+        it("admin groups and the deployer are cluster admins of the cluster, and nothing else", () => {
+            assert.deepEqual(grantsTo(/ for admin-group-\d+ /), ["Azure Kubernetes Service RBAC Cluster Admin @ Microsoft.ContainerService/managedClusters/aks-aml-prod"]);
+            assert.deepEqual(grantsTo(/ for deployer /), ["Azure Kubernetes Service RBAC Cluster Admin @ Microsoft.ContainerService/managedClusters/aks-aml-prod"]);
+            const deployer = roleAssignments(stack).find((a) => / for deployer /.test(a.description))!;
+            assert.equal(deployer.principalType, "ServicePrincipal", "the deployer's kind is looked up, not assumed");
+        });
+
+        it("the kubelet pulls from the registry; the control plane manages only its kubelet identity and node subnet", () => {
+            const registry = stack.one("azure-native:containerregistry:Registry").input("registryName");
+            assert.deepEqual(grantsTo(/ for aks-kubelet /), [`AcrPull @ Microsoft.ContainerRegistry/registries/${String(registry)}`]);
+            assert.deepEqual(grantsTo(/ for aks-control-plane /), [
+                "Managed Identity Operator @ Microsoft.ManagedIdentity/userAssignedIdentities/id-aml-prod-aks-kubelet",
+                "Network Contributor @ Microsoft.Network/virtualNetworks/vnet-aml-prod/subnets/snet-aks-nodes",
+            ]);
+        });
+    });
+});
