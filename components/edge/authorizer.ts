@@ -49,6 +49,8 @@ export class EdgeAuthorizer extends pulumi.ComponentResource {
     readonly serviceAccount: ServiceAccountRef;
     readonly deployment: k8s.apps.v1.Deployment;
     readonly authorization: MeshAuthorization;
+    /** What routes wait for: the running Deployment and its mesh authorization. */
+    readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: EdgeAuthorizerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("amlmesh:edge:EdgeAuthorizer", name, {}, opts);
@@ -178,6 +180,7 @@ export class EdgeAuthorizer extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        this.ready = [this.deployment, this.authorization];
         this.service = { namespace, name, port };
         this.serviceAccount = { namespace, name };
         this.registerOutputs({ service: this.service, serviceAccount: this.serviceAccount });

@@ -63,6 +63,8 @@ export class IngressController extends pulumi.ComponentResource {
     readonly namespace: string;
     readonly secretProviderClass: k8s.apiextensions.CustomResource;
     readonly release: k8s.helm.v3.Release;
+    /** What VirtualServers and Policies wait for (the release installs their CRDs). */
+    readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: IngressControllerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("amlmesh:edge:IngressController", name, {}, opts);
@@ -126,6 +128,7 @@ export class IngressController extends pulumi.ComponentResource {
             { parent: this, dependsOn: pulumi.output(args.identityReady ?? []).apply((ready) => [...args.namespace.ready, this.secretProviderClass, ...ready]) },
         );
 
+        this.ready = [this.release];
         this.identity = { namespace, name: args.serviceAccountName };
         this.ingressClassName = ingressClassName;
         this.tlsSecret = { namespace, name: secretName };

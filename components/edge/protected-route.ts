@@ -24,6 +24,11 @@ export interface EdgeRef {
     ingressClassName: string;
     /** The edge authorizer's Service. */
     authorizer: { namespace: string; name: string; port: number };
+    /**
+     * What must be in place before routes are created: the controller release (it installs the
+     * k8s.nginx.org CRDs) and the authorizer (without it every request would fail).
+     */
+    ready: pulumi.Resource[];
 }
 
 export interface ProtectedRouteBackend {
@@ -88,7 +93,8 @@ export class ProtectedRoute extends pulumi.ComponentResource {
         validate(name, args);
         const namespace = args.backend.namespace.name;
         const labels = { ...PLATFORM_LABELS, "app.kubernetes.io/component": "protected-route", "edge.amlmesh.io/route": name };
-        const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...args.backend.namespace.ready] };
+        const after = [...args.backend.namespace.ready, ...args.edge.ready];
+        const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: after };
         const authName = childName(name, "authz");
         const rateLimitName = childName(name, "rate-limit");
 
@@ -161,7 +167,7 @@ export class ProtectedRoute extends pulumi.ComponentResource {
                     ],
                 },
             },
-            { ...childOpts, dependsOn: [...args.backend.namespace.ready, this.authPolicy, this.rateLimitPolicy] },
+            { ...childOpts, dependsOn: [...after, this.authPolicy, this.rateLimitPolicy] },
         );
 
         if (args.backendAuthorization) {

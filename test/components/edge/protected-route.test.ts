@@ -7,7 +7,7 @@ import { customResources, namespaceHandle, objectName, objectNamespace, testProv
 import { loadCrdSchemas, UPSTREAM_MISSING, validateCustomResources } from "../../support/crd-schemas";
 
 const INGRESS = { namespace: "nginx-ingress", name: "nginx-ingress" };
-const EDGE: EdgeRef = { identity: INGRESS, ingressClassName: "nginx", authorizer: { namespace: "edge-authorizer", name: "edge-authorizer", port: 8080 } };
+const EDGE: EdgeRef = { identity: INGRESS, ingressClassName: "nginx", authorizer: { namespace: "edge-authorizer", name: "edge-authorizer", port: 8080 }, ready: [] };
 const HOST = "ml.example.com";
 
 function churn(overrides: Partial<ProtectedRouteArgs> = {}): ProtectedRouteArgs {
