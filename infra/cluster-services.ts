@@ -1,0 +1,343 @@
+/**
+ * Wiring of everything that runs on the cluster: the mesh (PKI, Linkerd, meshed namespaces),
+ * the edge (NGINX ingress controller, edge authorizer, one VirtualServer per host) and the
+ * protected routes from the stack config plus the Azure ML inference router.
+ *
+ * The Azure side hands in what it owns through `ClusterServiceDeps`: small structural types,
+ * so that this file does not depend on how the Azure components are built. No resource
+ * settings live here, only wiring and naming.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { EdgeAuthorizer } from "../components/edge/authorizer";
+import { EdgeHost } from "../components/edge/edge-host";
+import { IngressController } from "../components/edge/ingress-controller";
+import { ProtectedRoute, type EdgeRef } from "../components/edge/protected-route";
+import type { MeshAuthorization } from "../components/mesh/authorization";
+import { Linkerd } from "../components/mesh/linkerd";
+import { MeshedNamespace } from "../components/mesh/meshed-namespace";
+import { MeshPki } from "../components/mesh/pki";
+import { childName } from "../components/mesh/types";
+import { WorkloadServiceAccount } from "../components/mesh/workload-service-account";
+import { EDGE_AUTHORIZER_IMAGE } from "../components/versions";
+import type { StackConfig } from "./config";
+
+/** A managed identity usable by a Kubernetes ServiceAccount (AKS workload identity). */
+export interface WorkloadIdentityHandle {
+    /** Client ID that goes into the ServiceAccount's `azure.workload.identity/client-id` annotation. */
+    readonly clientId: pulumi.Input<string>;
+}
+
+/** What the cluster services need from the Azure and Entra side. */
+export interface ClusterServiceDeps<I extends WorkloadIdentityHandle = WorkloadIdentityHandle> {
+    /** Provider for the AKS cluster (created from its user kubeconfig); every Kubernetes object uses it. */
+    kubernetesProvider: k8s.Provider;
+    /** The platform Key Vault: mesh trust anchor keys go in, the edge TLS certificate comes out. */
+    keyVault: {
+        id: pulumi.Input<string>;
+        name: pulumi.Input<string>;
+        resourceGroupName: pulumi.Input<string>;
+        /**
+         * Grants the identity read access to one secret (the scope `<vault>/secrets/<name>`; a
+         * certificate's secret carries its private key). Returns the role assignment.
+         */
+        grantSecretRead(identity: I, secretName: string): pulumi.Resource;
+    };
+    /**
+     * Creates a user-assigned managed identity federated with `system:serviceaccount:<ns>:<sa>`
+     * (issuer = the cluster's OIDC issuer). If the result is a Pulumi resource, pods wait for it.
+     */
+    createWorkloadIdentity(name: string, subject: { namespace: string; serviceAccount: string }): I;
+    /** The API app registration whose tokens the edge accepts. */
+    api: { clientId: pulumi.Input<string>; identifierUri: pulumi.Input<string> };
+    /** Login server of the platform registry (`<name>.azurecr.io`), for the default authorizer image. */
+    registryLoginServer: pulumi.Input<string>;
+    /** The Azure ML inference router (azureml-fe), published like any protected route. */
+    inferenceRouter: InferenceRouterFacts;
+    /** In-cluster callers from the access matrix, with the managed identities the Azure side made for them. */
+    workloadCallers: { caller: string; namespace: string; serviceAccount: string; clientId: pulumi.Input<string> }[];
+}
+
+/** What the mesh alone needs (it can be deployed before the rest, e.g. for the ML namespace). */
+export type MeshDeps = Pick<ClusterServiceDeps, "kubernetesProvider"> & {
+    keyVault: { name: pulumi.Input<string>; resourceGroupName: pulumi.Input<string> };
+};
+
+/** The Azure ML inference router as the ML extension installs it. */
+export interface InferenceRouterFacts {
+    namespace: string;
+    /** Service name (`azureml-fe`). */
+    serviceName: string;
+    /** Service port. */
+    port: number;
+    /** `https` when the router terminates TLS itself (`allowInsecureConnections: "False"`). */
+    scheme: "http" | "https";
+    /** ServiceAccount of the router pods (its mesh identity). */
+    serviceAccount: string;
+    /** Labels of the router pods, for its Linkerd Server (it must not catch other pods on the port). */
+    podSelector: Record<string, string>;
+    /** Container port behind `port`, when different. */
+    targetPort?: number | string;
+    /** What creates the router (the ML extension); its namespace is adopted after it. */
+    dependsOn?: pulumi.Resource[];
+}
+
+/** Names on the cluster (namespaces and ServiceAccounts are identities: keep them stable). */
+export const CLUSTER_NAMES = {
+    ingressNamespace: "nginx-ingress",
+    ingressServiceAccount: "nginx-ingress",
+    authorizerNamespace: "edge-authorizer",
+    ingressClassName: "nginx",
+} as const;
+
+/** How the Azure ML inference router is published at the edge. */
+export const INFERENCE_ROUTE = {
+    name: "ml-inference",
+    /** Scoring URIs of Kubernetes online endpoints: `/api/v1/endpoint/<endpoint>/score`. */
+    path: "/api/v1/endpoint",
+    roles: ["Model.Invoke"],
+} as const;
+
+/** Backends declared in the stack config are selected by this label (the Kubernetes convention). */
+export const BACKEND_POD_LABEL = "app.kubernetes.io/name";
+
+/** The mesh: PKI, control plane, and the meshed namespaces created so far. */
+export interface ClusterMesh {
+    pki: MeshPki;
+    linkerd: Linkerd;
+    /** Every meshed namespace by name. */
+    namespaces: Map<string, MeshedNamespace>;
+    /**
+     * The meshed namespace of that name, created on first use with the stack's default inbound
+     * policy and access-log setting. `adoptAfter`: the namespace belongs to something else
+     * (created by those resources); it is patched, not created.
+     */
+    namespace(name: string, adoptAfter?: pulumi.Resource[]): MeshedNamespace;
+}
+
+export interface ClusterServices extends ClusterMesh {
+    ingress: IngressController;
+    authorizer: EdgeAuthorizer;
+    routes: ProtectedRoute[];
+    hosts: EdgeHost[];
+    callerAccounts: WorkloadServiceAccount[];
+    /** The image the authorizer runs. */
+    authorizerImage: pulumi.Output<string>;
+}
+
+/**
+ * The mesh alone. Call it early when something on the Azure side needs a meshed namespace
+ * before the edge exists (the ML namespace must exist before the cluster is attached as
+ * compute), then hand the result to `deployClusterServices`.
+ */
+export function deployMesh(config: StackConfig, deps: MeshDeps, opts: pulumi.ComponentResourceOptions = {}): ClusterMesh {
+    const k8sOpts: pulumi.ComponentResourceOptions = { ...opts, provider: deps.kubernetesProvider };
+    const pki = new MeshPki(
+        "mesh-pki",
+        {
+            anchorValidityDays: config.mesh.pki.anchorValidityDays,
+            issuerValidityDays: config.mesh.pki.issuerValidityDays,
+            issuerRenewBeforeDays: config.mesh.pki.issuerRenewBeforeDays,
+            keyVault: { name: deps.keyVault.name, resourceGroupName: deps.keyVault.resourceGroupName },
+            protectTrustAnchors: config.environment !== "dev",
+            tags: { environment: config.environment },
+        },
+        opts,
+    );
+    const linkerd = new Linkerd(
+        "linkerd",
+        {
+            pki: {
+                trustBundlePem: pki.trustBundlePem,
+                trustAnchorPem: pki.trustAnchorPem,
+                issuerCertPem: pki.issuerCertPem,
+                issuerKeyPem: pki.issuerKeyPem,
+            },
+            highAvailability: config.mesh.highAvailability,
+        },
+        k8sOpts,
+    );
+    const namespaces = new Map<string, MeshedNamespace>();
+    const namespace = (name: string, adoptAfter?: pulumi.Resource[]): MeshedNamespace => {
+        let found = namespaces.get(name);
+        if (!found) {
+            found = new MeshedNamespace(
+                `ns-${name}`,
+                {
+                    name,
+                    defaultInboundPolicy: config.mesh.defaultInboundPolicy,
+                    accessLogs: config.mesh.accessLogs,
+                    mesh: linkerd,
+                    ...(adoptAfter ? { adopt: true, after: adoptAfter } : {}),
+                },
+                k8sOpts,
+            );
+            namespaces.set(name, found);
+        }
+        return found;
+    };
+    return { pki, linkerd, namespaces, namespace };
+}
+
+export function deployClusterServices<I extends WorkloadIdentityHandle>(
+    config: StackConfig,
+    deps: ClusterServiceDeps<I>,
+    options: { mesh?: ClusterMesh; opts?: pulumi.ComponentResourceOptions } = {},
+): ClusterServices {
+    const opts = options.opts ?? {};
+    const nonDev = config.environment !== "dev";
+    const k8sOpts: pulumi.ComponentResourceOptions = { ...opts, provider: deps.kubernetesProvider };
+    const inferenceRoles = checkInferenceRoute(config);
+
+    // --- Mesh: every namespace with workloads is meshed ------------------------------------
+    const mesh = options.mesh ?? deployMesh(config, deps, opts);
+    const { linkerd } = mesh;
+    const ingressNamespace = mesh.namespace(CLUSTER_NAMES.ingressNamespace);
+    const authorizerNamespace = mesh.namespace(CLUSTER_NAMES.authorizerNamespace);
+    mesh.namespace(config.ml.kubernetesNamespace);
+    for (const route of config.routes) mesh.namespace(route.backend.namespace);
+    for (const caller of config.access.callers) if (caller.kind === "workload") mesh.namespace(caller.namespace);
+    const router = deps.inferenceRouter;
+    // The router's namespace usually belongs to the ML extension: adopt it rather than create it.
+    const routerNamespace = mesh.namespaces.get(router.namespace) ?? mesh.namespace(router.namespace, router.dependsOn ?? []);
+
+    const callerAccounts = deps.workloadCallers.map(
+        (caller) =>
+            new WorkloadServiceAccount(
+                `caller-${caller.caller}`,
+                { namespace: mesh.namespace(caller.namespace), name: caller.serviceAccount, clientId: caller.clientId, tenantId: config.tenantId },
+                k8sOpts,
+            ),
+    );
+
+    // --- Edge ------------------------------------------------------------------------------
+    const ingressIdentity = deps.createWorkloadIdentity("nginx-ingress", {
+        namespace: CLUSTER_NAMES.ingressNamespace,
+        serviceAccount: CLUSTER_NAMES.ingressServiceAccount,
+    });
+    const certificateGrant = deps.keyVault.grantSecretRead(ingressIdentity, config.edge.tlsCertificateName);
+    const ingress = new IngressController(
+        "nginx-ingress",
+        {
+            namespace: ingressNamespace,
+            replicas: config.edge.controllerReplicas,
+            highAvailability: nonDev,
+            exposure: config.edge.exposure,
+            serviceAccountName: CLUSTER_NAMES.ingressServiceAccount,
+            ingressClassName: CLUSTER_NAMES.ingressClassName,
+            defaultTls: {
+                certificateName: config.edge.tlsCertificateName,
+                keyVaultName: deps.keyVault.name,
+                tenantId: config.tenantId,
+                clientId: ingressIdentity.clientId,
+            },
+            identityReady: [certificateGrant, ...(pulumi.Resource.isInstance(ingressIdentity) ? [ingressIdentity] : [])],
+        },
+        k8sOpts,
+    );
+
+    const authorizerImage = pulumi.output(
+        config.edge.authorizer.image ?? pulumi.interpolate`${deps.registryLoginServer}/${EDGE_AUTHORIZER_IMAGE.repository}:${EDGE_AUTHORIZER_IMAGE.tag}`,
+    );
+    const authorizer = new EdgeAuthorizer(
+        "edge-authorizer",
+        {
+            namespace: authorizerNamespace,
+            image: authorizerImage,
+            replicas: config.edge.authorizer.replicas,
+            highAvailability: nonDev,
+            tenantId: config.tenantId,
+            audiences: [deps.api.identifierUri, deps.api.clientId],
+            ingress: ingress.identity,
+            probeNetworks: linkerd.probeNetworks,
+        },
+        k8sOpts,
+    );
+
+    // --- Routes: one ProtectedRoute per path, one VirtualServer per host ----------------------
+    const edge: EdgeRef = {
+        identity: ingress.identity,
+        ingressClassName: ingress.ingressClassName,
+        authorizer: authorizer.service,
+        ready: [...ingress.ready, ...authorizer.ready],
+    };
+    const sharedBackends = new Map<string, MeshAuthorization>();
+    const protectedRoute = (
+        name: string,
+        route: { host: string; path: string; roles: string[]; scopes: string[]; rateLimit: { requestsPerSecond: number; burst: number } },
+        backend: { namespace: string; service: string; port: number; serviceAccount: string; podSelector: Record<string, string>; targetPort?: number | string; tls?: boolean },
+    ): ProtectedRoute => {
+        // Routes to the same pods and port share one Linkerd Server (Linkerd rejects overlapping ones).
+        const key = JSON.stringify([backend.namespace, backend.podSelector, backend.targetPort ?? backend.port]);
+        const shared = sharedBackends.get(key);
+        const created = new ProtectedRoute(
+            name,
+            { ...route, backend: { ...backend, namespace: mesh.namespace(backend.namespace) }, edge, ...(shared ? { backendAuthorization: shared } : {}) },
+            k8sOpts,
+        );
+        sharedBackends.set(key, created.backendAuthorization);
+        return created;
+    };
+
+    const routes = config.routes.map((route) =>
+        protectedRoute(
+            route.name,
+            {
+                host: route.host ?? config.edge.hostName,
+                path: route.path,
+                roles: route.roles,
+                scopes: route.scopes,
+                rateLimit: route.rateLimit ?? config.edge.rateLimit,
+            },
+            { ...route.backend, podSelector: { [BACKEND_POD_LABEL]: route.backend.service } },
+        ),
+    );
+    routes.push(
+        protectedRoute(
+            INFERENCE_ROUTE.name,
+            { host: config.edge.hostName, path: INFERENCE_ROUTE.path, roles: inferenceRoles, scopes: [], rateLimit: config.edge.rateLimit },
+            {
+                namespace: routerNamespace.name,
+                service: router.serviceName,
+                port: router.port,
+                serviceAccount: router.serviceAccount,
+                podSelector: router.podSelector,
+                ...(router.targetPort !== undefined ? { targetPort: router.targetPort } : {}),
+                tls: router.scheme === "https",
+            },
+        ),
+    );
+
+    const byHost = new Map<string, ProtectedRoute[]>();
+    for (const route of routes) byHost.set(route.host, [...(byHost.get(route.host) ?? []), route]);
+    const hosts = [...byHost.entries()].map(
+        ([host, hostRoutes]) =>
+            new EdgeHost(
+                childName("host", host.replace(/\./g, "-")),
+                { namespace: ingressNamespace, host, tlsSecretName: ingress.tlsSecret.name, ingressClassName: ingress.ingressClassName, routes: hostRoutes },
+                k8sOpts,
+            ),
+    );
+
+    return { ...mesh, ingress, authorizer, routes, hosts, callerAccounts, authorizerImage };
+}
+
+/** The inference route's roles must exist in the access matrix, and its path must be free. */
+function checkInferenceRoute(config: StackConfig): string[] {
+    const missing = INFERENCE_ROUTE.roles.filter((role) => !(role in config.access.roles));
+    if (missing.length > 0) {
+        throw new Error(
+            `amlmesh:access.roles: the Azure ML inference route requires the app role ${missing.join(", ")}; define it (defined: ${Object.keys(config.access.roles).join(", ")})`,
+        );
+    }
+    config.routes.forEach((route, i) => {
+        if (route.name === INFERENCE_ROUTE.name) {
+            throw new Error(`amlmesh:routes[${i}].name: ${route.name} is the name of the Azure ML inference route; choose another`);
+        }
+        const host = route.host ?? config.edge.hostName;
+        if (host === config.edge.hostName && (route.path === INFERENCE_ROUTE.path || route.path.startsWith(`${INFERENCE_ROUTE.path}/`))) {
+            throw new Error(`amlmesh:routes[${i}].path: ${host}${route.path} is reserved for the Azure ML inference router (${INFERENCE_ROUTE.path})`);
+        }
+    });
+    return [...INFERENCE_ROUTE.roles];
+}
