@@ -16,7 +16,7 @@ import { ProtectedRoute, type EdgeRef } from "../components/edge/protected-route
 import type { MeshAuthorization } from "../components/mesh/authorization";
 import { Linkerd } from "../components/mesh/linkerd";
 import { MeshedNamespace } from "../components/mesh/meshed-namespace";
-import { MeshPki } from "../components/mesh/pki";
+import { MeshPki, type MeshPkiArgs } from "../components/mesh/pki";
 import { childName } from "../components/mesh/types";
 import { WorkloadServiceAccount } from "../components/mesh/workload-service-account";
 import { EDGE_AUTHORIZER_IMAGE } from "../components/versions";
@@ -34,7 +34,6 @@ export interface ClusterServiceDeps<I extends WorkloadIdentityHandle = WorkloadI
     kubernetesProvider: k8s.Provider;
     /** The platform Key Vault: mesh trust anchor keys go in, the edge TLS certificate comes out. */
     keyVault: {
-        id: pulumi.Input<string>;
         name: pulumi.Input<string>;
         resourceGroupName: pulumi.Input<string>;
         /**
@@ -125,12 +124,23 @@ export interface ClusterServices extends ClusterMesh {
     authorizerImage: pulumi.Output<string>;
 }
 
+export interface MeshOptions {
+    /** Options for every component (e.g. a parent). */
+    opts?: pulumi.ComponentResourceOptions;
+    /**
+     * Trust anchor slots during a rotation (README: "Rotating the mesh trust anchor"). Until the
+     * stack config has a key for it, set it here; the default is the single slot `blue`.
+     */
+    trustAnchors?: MeshPkiArgs["anchors"];
+}
+
 /**
  * The mesh alone. Call it early when something on the Azure side needs a meshed namespace
  * before the edge exists (the ML namespace must exist before the cluster is attached as
  * compute), then hand the result to `deployClusterServices`.
  */
-export function deployMesh(config: StackConfig, deps: MeshDeps, opts: pulumi.ComponentResourceOptions = {}): ClusterMesh {
+export function deployMesh(config: StackConfig, deps: MeshDeps, options: MeshOptions = {}): ClusterMesh {
+    const opts = options.opts ?? {};
     const k8sOpts: pulumi.ComponentResourceOptions = { ...opts, provider: deps.kubernetesProvider };
     const pki = new MeshPki(
         "mesh-pki",
@@ -140,6 +150,7 @@ export function deployMesh(config: StackConfig, deps: MeshDeps, opts: pulumi.Com
             issuerRenewBeforeDays: config.mesh.pki.issuerRenewBeforeDays,
             keyVault: { name: deps.keyVault.name, resourceGroupName: deps.keyVault.resourceGroupName },
             protectTrustAnchors: config.environment !== "dev",
+            ...(options.trustAnchors ? { anchors: options.trustAnchors } : {}),
             tags: { environment: config.environment },
         },
         opts,
@@ -182,7 +193,7 @@ export function deployMesh(config: StackConfig, deps: MeshDeps, opts: pulumi.Com
 export function deployClusterServices<I extends WorkloadIdentityHandle>(
     config: StackConfig,
     deps: ClusterServiceDeps<I>,
-    options: { mesh?: ClusterMesh; opts?: pulumi.ComponentResourceOptions } = {},
+    options: MeshOptions & { mesh?: ClusterMesh } = {},
 ): ClusterServices {
     const opts = options.opts ?? {};
     const nonDev = config.environment !== "dev";
@@ -190,7 +201,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
     const inferenceRoles = checkInferenceRoute(config);
 
     // --- Mesh: every namespace with workloads is meshed ------------------------------------
-    const mesh = options.mesh ?? deployMesh(config, deps, opts);
+    const mesh = options.mesh ?? deployMesh(config, deps, options);
     const { linkerd } = mesh;
     const ingressNamespace = mesh.namespace(CLUSTER_NAMES.ingressNamespace);
     const authorizerNamespace = mesh.namespace(CLUSTER_NAMES.authorizerNamespace);

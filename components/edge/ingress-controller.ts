@@ -125,7 +125,7 @@ export class IngressController extends pulumi.ComponentResource {
                     secretProviderClass: spcName,
                 }),
             },
-            { parent: this, dependsOn: pulumi.output(args.identityReady ?? []).apply((ready) => [...args.namespace.ready, this.secretProviderClass, ...ready]) },
+            { parent: this, dependsOn: [...args.namespace.ready, this.secretProviderClass, ...(args.identityReady ?? [])] },
         );
 
         this.ready = [this.release];

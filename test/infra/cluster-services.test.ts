@@ -294,6 +294,20 @@ describe("cluster services (infra/cluster-services.ts)", function () {
         }
     });
 
+    it("rolls a trust anchor rotation through the bundle, the Helm value and the issuer", async () => {
+        const config = parseStackConfig(shippedStackConfig("prod"));
+        const stack = await runComponents(() => deployClusterServices(config, fakeClusterDeps(), { trustAnchors: { active: "green", alsoTrusted: "blue" } }));
+        const count = (pem: unknown) => (String(pem).match(/-----BEGIN CERTIFICATE-----/g) ?? []).length;
+        assert.equal(count(stack.one("kubernetes:core/v1:ConfigMap").input(["data", "ca-bundle.crt"])), 2);
+        const values = stack.one("kubernetes:helm.sh/v3:Release", "linkerd-control-plane").input("values") as Record<string, unknown>;
+        assert.equal(count(values.identityTrustAnchorsPEM), 2);
+        const green = stack.one("tls:index/selfSignedCert:SelfSignedCert", "mesh-pki-anchor-green");
+        assert.ok(stack.one("tls:index/locallySignedCert:LocallySignedCert").dependsOn(green));
+        assert.equal(stack.one("kubernetes:core/v1:Secret").input(["stringData", "ca.crt"]), stack.one("tls:index/locallySignedCert:LocallySignedCert").input("caCertPem"));
+        const vaultSecrets = stack.ofType("azure-native:keyvault:Secret").map((s) => s.input("secretName")).sort();
+        assert.deepEqual(vaultSecrets, ["linkerd-trust-anchor-blue-crt", "linkerd-trust-anchor-blue-key", "linkerd-trust-anchor-green-crt", "linkerd-trust-anchor-green-key"]);
+    });
+
     it("can deploy the mesh first, so the ML namespace is meshed before the compute attaches, without a second control plane", async () => {
         const config = parseStackConfig(shippedStackConfig("staging"));
         let mlNamespace: { name: string; resource: pulumi.Resource } | undefined;

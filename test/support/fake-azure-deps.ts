@@ -28,7 +28,6 @@ export function fakeClusterDeps(overrides: Partial<ClusterServiceDeps<FakeIdenti
     const deps: ClusterServiceDeps<FakeIdentity> = {
         kubernetesProvider: testProvider(),
         keyVault: {
-            id: TEST_VAULT_ID,
             name: TEST_VAULT,
             resourceGroupName: TEST_RESOURCE_GROUP,
             grantSecretRead: (identity, secretName) => {
