@@ -208,7 +208,11 @@ export function buildAzurePlatform(config: StackConfig): AzurePlatform {
     // AML jobs pull their environment images with the compute cluster's identity.
     registry.grantPull(workspace.computeIdentity.principal);
 
-    const mlNamespace = createPlainMlNamespace(config.ml.kubernetesNamespace, cluster.provider, { "app.kubernetes.io/part-of": "amlmesh" });
+    const mlNamespace = createPlainMlNamespace(config.ml.kubernetesNamespace, {
+        provider: cluster.provider,
+        labels: { "app.kubernetes.io/part-of": "amlmesh" },
+        defaultInboundPolicy: config.mesh.defaultInboundPolicy,
+    });
     const kubernetesCompute = new MlKubernetesCompute("aks-inference", {
         context,
         cluster,

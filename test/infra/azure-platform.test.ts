@@ -93,6 +93,8 @@ describe("Azure platform wiring", () => {
                 const provider = one("pulumi:providers:kubernetes");
                 const namespace = one("kubernetes:core/v1:Namespace");
                 assert.equal(namespace.input("metadata.name"), "aml-workloads");
+                assert.equal(namespace.input(["metadata", "annotations", "linkerd.io/inject"]), "enabled");
+                assert.equal(namespace.input(["metadata", "annotations", "config.linkerd.io/default-inbound-policy"]), "deny");
                 assert.ok(namespace.captured.provider?.startsWith(`${provider.urn}::`));
                 const compute = stack.ofType("azure-native:machinelearningservices:Compute").find((c) => c.input("properties.computeType") === "Kubernetes")!;
                 assert.ok(compute.dependsOn(namespace));
