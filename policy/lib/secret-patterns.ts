@@ -37,11 +37,18 @@ const SECRET_KEY_NAMES = new Set([
 ]);
 const SECRET_KEY_SUFFIXES = ["password", "passwd", "clientsecret", "apikey", "accesskey", "secretkey", "privatekey", "accountkey", "connectionstring", "accesstoken", "authtoken", "bearertoken", "refreshtoken", "sastoken"];
 
+/**
+ * A `<namespace>/<name>` Kubernetes Secret reference, as NGINX chart values such as
+ * `controller.defaultTLS.secret` hold them under a key called `secret`.
+ */
+const KUBERNETES_SECRET_REFERENCE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
 /** Values that stand for a secret rather than being one: masks, references, templates, file paths. */
 function isPlaceholder(value: string): boolean {
     const trimmed = value.trim();
     return (
         trimmed.length < 6 ||
+        KUBERNETES_SECRET_REFERENCE.test(trimmed) ||
         /^\[(secret|unknown)\]$/.test(trimmed) ||
         /^(\$\(|\$\{|\{\{|%\{)/.test(trimmed) ||
         /^(\/|\.\/|file:)[^\s]*$/.test(trimmed) ||

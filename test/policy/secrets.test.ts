@@ -23,6 +23,7 @@ describe("policy: secrets", () => {
         it("recognizes password-like keys holding literals, but not references, masks or names of secrets", () => {
             assert.match(secretKind("adminPassword", "Winter2026!") ?? "", /literal value for 'adminPassword'/);
             assert.match(secretKind("client_secret", "not-a-real-secret") ?? "", /client_secret/);
+            assert.match(secretKind("secret", "Hunter2/Winter") ?? "", /literal value for 'secret'/);
             for (const [key, value] of [
                 ["password", "[secret]"],
                 ["password", "$(DB_PASSWORD)"],
@@ -30,6 +31,7 @@ describe("policy: secrets", () => {
                 ["existingSecret", "db-credentials"],
                 ["tlsSecret", "edge-tls"],
                 ["secretName", "linkerd-identity-issuer"],
+                ["secret", "nginx-ingress/edge-default-tls"],
                 ["trustAnchorsPEM", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"],
                 ["password", true],
             ] as const) {
