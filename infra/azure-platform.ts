@@ -22,15 +22,30 @@ import { MlStorage } from "../components/azure/ml-storage";
 import { MlWorkspace } from "../components/azure/ml-workspace";
 import { Monitoring } from "../components/azure/monitoring";
 import { Network } from "../components/azure/network";
+import type { PublicEndpointAccess } from "../components/azure/public-access";
 import { principalTypeOf, type Principal } from "../components/azure/principal";
 import { WorkloadIdentity } from "../components/azure/workload-identity";
 import { AccessMatrix, type CallerAccess, type WorkloadIdentityFactory } from "../components/entra/access-matrix";
 import { ApiApplication, type AppRoleInfo } from "../components/entra/api-application";
 import { FEATURES_CONTAINER } from "../components/entra/role-grants";
 import type { StackConfig } from "./config";
-import { createPlainMlNamespace, type MlNamespace } from "./ml-namespace";
 import { platformNames, type PlatformNames } from "./naming";
 import { platformTags } from "./tags";
+
+/** A Kubernetes namespace that exists before something is deployed into it. */
+export interface MlNamespace {
+    name: string;
+    resource: pulumi.Resource;
+}
+
+/** What the Kubernetes side provides the Azure side while it is being built. */
+export interface AzurePlatformHooks {
+    /**
+     * Creates the namespace Azure ML deploys into (meshed, default-deny) once the cluster and the
+     * Key Vault exist; the Kubernetes compute is attached only after it.
+     */
+    mlNamespace(foundation: { kubernetesProvider: Provider; keyVault: KeyVault; resourceGroup: resources.ResourceGroup }): MlNamespace;
+}
 
 /** Name of the Secret (in the `azureml` namespace) with the inference router's TLS certificate. */
 export const INFERENCE_ROUTER_TLS_SECRET = "azureml-fe-tls";
@@ -83,7 +98,7 @@ export interface AzurePlatform {
     callerWorkloads: CallerWorkload[];
 }
 
-export function buildAzurePlatform(config: StackConfig): AzurePlatform {
+export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHooks): AzurePlatform {
     const names = platformNames(config);
     const tags = platformTags(config);
     const nonDev = config.environment !== "dev";
@@ -120,18 +135,20 @@ export function buildAzurePlatform(config: StackConfig): AzurePlatform {
         publicInboundPorts: config.edge.exposure === "public" ? [443] : [],
     });
     const shared = { context, privateLinks: network, diagnostics: monitoring };
+    // dev admits developers through default-deny firewalls; elsewhere there is no public endpoint.
+    const publicAccess: PublicEndpointAccess =
+        !nonDev && config.network.developerIpRanges.length > 0 ? { mode: "allowlist", ipRanges: config.network.developerIpRanges } : { mode: "disabled" };
 
     const keyVault = new KeyVault("platform", {
         ...shared,
         vaultName: names.keyVault,
-        publicAccess: !nonDev && config.keyVault.allowedIpRanges.length > 0 ? { mode: "allowlist", ipRanges: config.keyVault.allowedIpRanges } : { mode: "disabled" },
+        publicAccess,
         softDeleteRetentionDays: config.keyVault.softDeleteRetentionDays,
     });
     const registry = new ContainerRegistry("platform", {
         ...shared,
         registryName: names.containerRegistry,
-        sku: config.ml.registrySku,
-        publicNetworkAccess: nonDev ? "Disabled" : "Enabled",
+        publicAccess,
         zoneRedundant: zoned,
     });
     const storage = new MlStorage("ml", { ...shared, accountName: names.storageAccount, containers: [FEATURES_CONTAINER], zoneRedundant: zoned });
@@ -208,11 +225,7 @@ export function buildAzurePlatform(config: StackConfig): AzurePlatform {
     // AML jobs pull their environment images with the compute cluster's identity.
     registry.grantPull(workspace.computeIdentity.principal);
 
-    const mlNamespace = createPlainMlNamespace(config.ml.kubernetesNamespace, {
-        provider: cluster.provider,
-        labels: { "app.kubernetes.io/part-of": "amlmesh" },
-        defaultInboundPolicy: config.mesh.defaultInboundPolicy,
-    });
+    const mlNamespace = hooks.mlNamespace({ kubernetesProvider: cluster.provider, keyVault, resourceGroup });
     const kubernetesCompute = new MlKubernetesCompute("aks-inference", {
         context,
         cluster,

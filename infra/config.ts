@@ -74,12 +74,18 @@ const networkSchema = z
             .strictObject({
                 aksNodes: cidr.describe("Subnet for the AKS node pools (pods use the overlay pod CIDR)."),
                 privateEndpoints: cidr.describe("Subnet for private endpoints of Key Vault, Storage, ACR and Azure ML."),
-                mlCompute: cidr.describe("Subnet for the Azure ML compute cluster."),
+                mlCompute: cidr.describe(
+                    "Reserved for Azure ML compute joined to the platform VNet; unused while the workspace's managed network isolation is on (it is in every shipped stack).",
+                ),
             })
             .describe("Subnets carved from addressSpace; they must not overlap."),
         podCidr: cidr.default("192.168.0.0/16").describe("Azure CNI overlay pod CIDR; must not overlap the VNet."),
         serviceCidr: cidr.default("172.16.0.0/16").describe("Kubernetes service CIDR; must not overlap the VNet or pods."),
         dnsServiceIp: z.ipv4({ error: "expected an IPv4 address" }).default("172.16.0.10").describe("Cluster DNS address, inside serviceCidr."),
+        developerIpRanges: z
+            .array(cidr)
+            .default([])
+            .describe("dev only: public egress ranges of developers, admitted through the default-deny firewalls of Key Vault and the container registry."),
     })
     .describe("Virtual network layout.");
 
@@ -121,10 +127,9 @@ const clusterSchema = z
 
 const keyVaultSchema = z
     .strictObject({
-        allowedIpRanges: z.array(cidr).default([]).describe("dev only: public IP ranges allowed through the Key Vault firewall (default action Deny)."),
         softDeleteRetentionDays: z.int().min(7).max(90).default(90).describe("Soft-delete retention."),
     })
-    .default({ allowedIpRanges: [], softDeleteRetentionDays: 90 })
+    .default({ softDeleteRetentionDays: 90 })
     .describe("Platform Key Vault.");
 
 const monitoringSchema = z
@@ -143,7 +148,6 @@ const mlSchema = z
             .default("AllowOnlyApprovedOutbound")
             .describe("Managed network isolation; prod requires AllowOnlyApprovedOutbound."),
         highBusinessImpact: z.boolean().default(false).describe("HBI workspace (encrypts local scratch, limits telemetry); required in prod."),
-        registrySku: z.enum(["Basic", "Standard", "Premium"]).default("Premium").describe("Container registry SKU; Premium (private endpoint) outside dev."),
         computeCluster: z
             .strictObject({
                 vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: "expected an Azure VM size like Standard_DS3_v2" }).describe("Azure VM size of the compute nodes."),
@@ -356,14 +360,11 @@ function crossFieldProblems(c: StackConfig): ConfigProblem[] {
     }
 
     // Data plane exposure by environment.
-    if (nonDev && c.keyVault.allowedIpRanges.length > 0) {
-        fail(["keyVault", "allowedIpRanges"], `the Key Vault has no public endpoint in ${c.environment}; firewall ranges apply to dev only`);
+    if (nonDev && c.network.developerIpRanges.length > 0) {
+        fail(["network", "developerIpRanges"], `Key Vault and the registry have no public endpoint in ${c.environment}; developer ranges apply to dev only`);
     }
     if (nonDev && c.ml.publicNetworkAccess === "Enabled") {
         fail(["ml", "publicNetworkAccess"], `public network access must be Disabled in ${c.environment}`);
-    }
-    if (nonDev && c.ml.registrySku !== "Premium") {
-        fail(["ml", "registrySku"], `${c.environment} needs Premium (private endpoint); got ${c.ml.registrySku}`);
     }
     if (prod && c.ml.isolationMode !== "AllowOnlyApprovedOutbound") {
         fail(["ml", "isolationMode"], "prod allows only approved outbound traffic");
@@ -617,8 +618,8 @@ export function findPlaceholders(config: StackConfig): string[] {
     config.cluster.apiServer.authorizedRanges.forEach((range, i) => {
         if (isPlaceholderRange(range)) found.push(keyOf(["cluster", "apiServer", "authorizedRanges", i]));
     });
-    config.keyVault.allowedIpRanges.forEach((range, i) => {
-        if (isPlaceholderRange(range)) found.push(keyOf(["keyVault", "allowedIpRanges", i]));
+    config.network.developerIpRanges.forEach((range, i) => {
+        if (isPlaceholderRange(range)) found.push(keyOf(["network", "developerIpRanges", i]));
     });
     config.access.callers.forEach((caller, i) => {
         if (caller.kind === "group" && caller.objectId.startsWith(PLACEHOLDER_GUID_PREFIX)) found.push(keyOf(["access", "callers", i, "objectId"]));

@@ -6,6 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { AzurePlatform } from "./azure-platform";
+import type { ClusterServices } from "./cluster-services";
 import type { StackConfig } from "./config";
 
 export const OUTPUTS_SCHEMA_VERSION = 1;
@@ -29,7 +30,8 @@ export interface PlatformOutputs {
         tokenIssuer: string;
         appRoles: { value: string; id: string; description: string }[];
     };
-    edge: { hostName: string };
+    /** Where the edge publishes routes; every route requires a token with one of its roles. */
+    edge: { hostName: string; exposure: string; routes: { name: string; host: string; path: string; roles: string[] }[] };
     logAnalytics: { workspaceResourceId: pulumi.Output<string>; workspaceId: pulumi.Output<string> };
     /** The access matrix's callers and the client ID each logs in with (none for groups). */
     callers: { name: string; kind: string; roles: string[]; clientId?: pulumi.Output<string> }[];
@@ -38,9 +40,10 @@ export interface PlatformOutputs {
 export interface OutputSources {
     config: StackConfig;
     azure: AzurePlatform;
+    cluster: ClusterServices;
 }
 
-export function platformOutputs({ config, azure }: OutputSources): PlatformOutputs {
+export function platformOutputs({ config, azure, cluster }: OutputSources): PlatformOutputs {
     return {
         schemaVersion: OUTPUTS_SCHEMA_VERSION,
         environment: config.environment,
@@ -62,7 +65,11 @@ export function platformOutputs({ config, azure }: OutputSources): PlatformOutpu
             tokenIssuer: azure.api.tokenIssuer,
             appRoles: azure.api.appRoles.map(({ value, id, description }) => ({ value, id, description })),
         },
-        edge: { hostName: config.edge.hostName },
+        edge: {
+            hostName: config.edge.hostName,
+            exposure: config.edge.exposure,
+            routes: cluster.routes.map((route) => ({ name: route.routeName, host: route.host, path: route.path, roles: [...route.roles] })),
+        },
         logAnalytics: { workspaceResourceId: azure.monitoring.workspaceResourceId, workspaceId: azure.monitoring.workspaceCustomerId },
         callers: azure.callers.map((caller) => ({
             name: caller.name,

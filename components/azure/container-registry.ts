@@ -1,8 +1,9 @@
 /**
  * The platform container registry (Azure ML environments and the platform's own images):
- * Entra ID pulls only (admin user and anonymous pull disabled). With public network access
- * disabled (Premium only) it is reachable through a private endpoint with dedicated data
- * endpoints, and images cannot be exported out of it.
+ * Entra ID pulls only (admin user and anonymous pull disabled). Always Premium, the only SKU
+ * with a firewall and private endpoints: the cluster pulls through a private endpoint with
+ * dedicated data endpoints; the public endpoint is either off (staging, prod; images then
+ * cannot be exported either) or behind a default-deny firewall for developers (dev).
  */
 import type * as authorization from "@pulumi/azure-native/authorization";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
@@ -12,17 +13,14 @@ import { RoleGrants } from "./grants";
 import type { DiagnosticsSink } from "./monitoring";
 import type { PrivateLinks } from "./network";
 import type { Principal } from "./principal";
+import { allowedRanges, type PublicEndpointAccess } from "./public-access";
 
 export interface ContainerRegistryArgs {
     context: AzureContext;
     /** Azure name (globally unique, 5-50 letters and digits). */
     registryName: string;
-    sku: "Basic" | "Standard" | "Premium";
-    /**
-     * Disabled: no public endpoint, private endpoint only (requires Premium). Enabled: the
-     * public endpoint stays open to authenticated pulls (Basic/Standard cannot close it).
-     */
-    publicNetworkAccess: "Enabled" | "Disabled";
+    /** The public endpoint: off, or open to an allowlist behind a default-deny firewall. */
+    publicAccess: PublicEndpointAccess;
     /** Zone-redundant registry (Premium). */
     zoneRedundant: boolean;
     privateLinks: PrivateLinks;
@@ -41,12 +39,8 @@ export class ContainerRegistry extends pulumi.ComponentResource {
     constructor(name: string, args: ContainerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("amlmesh:azure:ContainerRegistry", name, {}, opts);
         const { context } = args;
-        const isPrivate = args.publicNetworkAccess === "Disabled";
-        if (isPrivate && args.sku !== "Premium") {
-            throw new Error(`ContainerRegistry ${name}: a registry without public network access needs the Premium SKU (got ${args.sku})`);
-        }
+        const isPrivate = args.publicAccess.mode === "disabled";
         this.registryName = args.registryName;
-        const premium = args.sku === "Premium";
 
         this.registry = new containerregistry.Registry(
             `${name}-registry`,
@@ -55,21 +49,18 @@ export class ContainerRegistry extends pulumi.ComponentResource {
                 location: context.location,
                 tags: context.tags,
                 registryName: args.registryName,
-                sku: { name: args.sku },
+                sku: { name: "Premium" },
                 adminUserEnabled: false,
                 anonymousPullEnabled: false,
-                publicNetworkAccess: args.publicNetworkAccess,
-                ...(premium
-                    ? {
-                          networkRuleSet: { defaultAction: "Deny", ipRules: [] },
-                          // Azure ML builds environment images through the trusted-services path.
-                          networkRuleBypassOptions: "AzureServices",
-                          dataEndpointEnabled: true,
-                          zoneRedundancy: args.zoneRedundant ? "Enabled" : "Disabled",
-                          // Images cannot be imported/exported to other registries (exfiltration).
-                          ...(isPrivate ? { policies: { exportPolicy: { status: "disabled" } } } : {}),
-                      }
-                    : {}),
+                publicNetworkAccess: isPrivate ? "Disabled" : "Enabled",
+                networkRuleSet: { defaultAction: "Deny", ipRules: allowedRanges(args.publicAccess).map((iPAddressOrRange) => ({ action: "Allow", iPAddressOrRange })) },
+                // Azure ML builds environment images through the trusted-services path.
+                networkRuleBypassOptions: "AzureServices",
+                dataEndpointEnabled: true,
+                zoneRedundancy: args.zoneRedundant ? "Enabled" : "Disabled",
+                // Images cannot be imported/exported to other registries (exfiltration); Azure
+                // allows this only once the public endpoint is off.
+                ...(isPrivate ? { policies: { exportPolicy: { status: "disabled" } } } : {}),
             },
             { parent: this },
         );
@@ -77,7 +68,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         this.name = this.registry.name;
         this.loginServer = this.registry.loginServer;
 
-        if (isPrivate) args.privateLinks.privateEndpoint(this, { name, resourceId: this.registry.id, resourceName: args.registryName, groupId: "registry" });
+        args.privateLinks.privateEndpoint(this, { name, resourceId: this.registry.id, resourceName: args.registryName, groupId: "registry" });
         args.diagnostics.diagnostics(this, { name, resourceId: this.registry.id });
 
         this.grants = new RoleGrants(this, name, context);

@@ -13,19 +13,14 @@ import { RoleGrants } from "./grants";
 import type { DiagnosticsSink } from "./monitoring";
 import type { PrivateLinks } from "./network";
 import type { Principal } from "./principal";
+import { allowedRanges, type PublicEndpointAccess } from "./public-access";
 
-/** How the vault's public endpoint is exposed. */
-export type KeyVaultPublicAccess =
-    /** No public endpoint: reachable only through the private endpoint (staging, prod). */
-    | { mode: "disabled" }
-    /** Public endpoint behind a default-deny firewall that admits only these CIDRs (dev). */
-    | { mode: "allowlist"; ipRanges: string[] };
 
 export interface KeyVaultArgs {
     context: AzureContext;
     /** Azure name (globally unique, 3-24 characters). */
     vaultName: string;
-    publicAccess: KeyVaultPublicAccess;
+    publicAccess: PublicEndpointAccess;
     /** Days a deleted vault or object stays recoverable (7-90). */
     softDeleteRetentionDays: number;
     privateLinks: PrivateLinks;
@@ -55,7 +50,7 @@ export class KeyVault extends pulumi.ComponentResource {
     constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
         super("amlmesh:azure:KeyVault", name, {}, opts);
         const { context } = args;
-        const allowlist = args.publicAccess.mode === "allowlist" ? args.publicAccess.ipRanges : [];
+        const allowlist = allowedRanges(args.publicAccess);
         this.vaultName = args.vaultName;
 
         this.vault = new keyvault.Vault(

@@ -74,8 +74,12 @@ export interface ProtectedRouteArgs {
 const UPSTREAM = "backend";
 
 export class ProtectedRoute extends pulumi.ComponentResource {
+    /** The route's name (its resources are named after it). */
+    readonly routeName: string;
     readonly host: string;
     readonly path: string;
+    /** App roles that admit a caller (any of them). */
+    readonly roles: readonly string[];
     /** The VirtualServer route entry that delegates this path: `{ path, route: "<ns>/<name>" }`. */
     readonly delegation: { path: string; route: string };
     readonly virtualServerRoute: k8s.apiextensions.CustomResource;
@@ -91,6 +95,8 @@ export class ProtectedRoute extends pulumi.ComponentResource {
         super("amlmesh:edge:ProtectedRoute", name, {}, opts);
         assertKubernetesName("ProtectedRoute name", name);
         validate(name, args);
+        this.routeName = name;
+        this.roles = [...args.roles];
         const namespace = args.backend.namespace.name;
         const labels = { ...PLATFORM_LABELS, "app.kubernetes.io/component": "protected-route", "edge.amlmesh.io/route": name };
         const after = [...args.backend.namespace.ready, ...args.edge.ready];

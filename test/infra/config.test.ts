@@ -146,12 +146,12 @@ describe("stack config", () => {
             assertRefused(raw, "amlmesh:cluster.availabilityZones", /at least two zones/);
         });
 
-        it("only dev may open the workspace or the Key Vault firewall to public ranges", () => {
+        it("only dev may open the workspace, or the Key Vault and registry firewalls, to public ranges", () => {
             const staging = shippedStackConfig("staging");
             assertRefused(editConfig(staging, "amlmesh:ml", (ml: any) => ({ ...ml, publicNetworkAccess: "Enabled" })), "amlmesh:ml.publicNetworkAccess", /must be Disabled in staging/);
             assertRefused(
-                editConfig(staging, "amlmesh:keyVault", () => ({ allowedIpRanges: ["198.51.100.0/24"] })),
-                "amlmesh:keyVault.allowedIpRanges",
+                editConfig(staging, "amlmesh:network", (network: any) => ({ ...network, developerIpRanges: ["198.51.100.0/24"] })),
+                "amlmesh:network.developerIpRanges",
                 /dev only/,
             );
         });
@@ -177,7 +177,7 @@ describe("stack config", () => {
     describe("placeholders", () => {
         it("lists every placeholder in the shipped stacks", () => {
             const found = findPlaceholders(parseStackConfig(dev()));
-            for (const key of ["amlmesh:tenantId", "amlmesh:edge.hostName", "amlmesh:cluster.adminGroupObjectIds[0]", "amlmesh:keyVault.allowedIpRanges[0]"]) {
+            for (const key of ["amlmesh:tenantId", "amlmesh:edge.hostName", "amlmesh:cluster.adminGroupObjectIds[0]", "amlmesh:network.developerIpRanges[0]"]) {
                 assert.ok(found.includes(key), `${key} should be flagged; found ${found.join(", ")}`);
             }
         });

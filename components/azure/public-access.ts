@@ -1,0 +1,11 @@
+/** How the public endpoint of a data-plane service (Key Vault, container registry) is exposed. */
+export type PublicEndpointAccess =
+    /** No public endpoint: reachable only through the private endpoint (staging, prod). */
+    | { mode: "disabled" }
+    /** Public endpoint behind a default-deny firewall that admits only these CIDRs (dev). */
+    | { mode: "allowlist"; ipRanges: string[] };
+
+/** The firewall's allowed ranges (none when the endpoint is disabled). */
+export function allowedRanges(access: PublicEndpointAccess): string[] {
+    return access.mode === "allowlist" ? access.ipRanges : [];
+}
