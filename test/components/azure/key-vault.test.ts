@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { KeyVault, type KeyVaultPublicAccess } from "../../../components/azure/key-vault";
+import { KeyVault } from "../../../components/azure/key-vault";
+import type { PublicEndpointAccess } from "../../../components/azure/public-access";
 import type { Principal } from "../../../components/azure/principal";
 import { runComponents, type PlannedStack } from "../../harness";
 import { assignments, context, diagnosticsFor, foundation, privateEndpointFor, RG_ID, zonesOf } from "./fixtures";
@@ -8,7 +9,7 @@ const VAULT_ID = `${RG_ID}/providers/Microsoft.KeyVault/vaults/kv-test-1a2b3c`;
 const reader: Principal = { principalId: "5b0e5e2a-8f1d-4c7e-9a55-0f3e2d1c4b6a", principalType: "ServicePrincipal", name: "edge" };
 const writer: Principal = { principalId: "0c9d4f7e-2a6b-4e81-b3c5-7d8e9f0a1b2c", principalType: "ServicePrincipal", name: "pki-rotator" };
 
-function vault(publicAccess: KeyVaultPublicAccess) {
+function vault(publicAccess: PublicEndpointAccess) {
     const { network, monitoring } = foundation();
     return new KeyVault("kv", { context, vaultName: "kv-test-1a2b3c", publicAccess, softDeleteRetentionDays: 30, privateLinks: network, diagnostics: monitoring });
 }
