@@ -21,6 +21,7 @@ import { childName } from "../components/mesh/types";
 import { WorkloadServiceAccount } from "../components/mesh/workload-service-account";
 import { EDGE_AUTHORIZER_IMAGE } from "../components/versions";
 import type { StackConfig } from "./config";
+import { platformTags } from "./tags";
 
 /** A managed identity usable by a Kubernetes ServiceAccount (AKS workload identity). */
 export interface WorkloadIdentityHandle {
@@ -151,7 +152,7 @@ export function deployMesh(config: StackConfig, deps: MeshDeps, options: MeshOpt
             keyVault: { name: deps.keyVault.name, resourceGroupName: deps.keyVault.resourceGroupName },
             protectTrustAnchors: config.environment !== "dev",
             ...(options.trustAnchors ? { anchors: options.trustAnchors } : {}),
-            tags: { environment: config.environment },
+            tags: platformTags(config),
         },
         opts,
     );

@@ -109,8 +109,9 @@ async function main(): Promise<number> {
         return request.exitCode;
     }
     const result = await planStack(request);
-    process.stdout.write(result.stdout);
-    process.stderr.write(result.stderr);
+    // Exit only once the output has reached the pipe: process.exit() drops pending writes.
+    await new Promise<void>((resolve) => process.stdout.write(result.stdout, () => resolve()));
+    await new Promise<void>((resolve) => process.stderr.write(result.stderr, () => resolve()));
     return result.exitCode;
 }
 

@@ -40,11 +40,11 @@ describe("Azure platform wiring", () => {
                 for (const setting of stack.ofType("azure-native:monitor:DiagnosticSetting")) assert.match(String(setting.input("workspaceId")), new RegExp(`/workspaces/${workspaceId}$`));
             });
 
-            it("puts Key Vault, storage (blob, file) and the ML workspace behind private endpoints; the registry too outside dev", () => {
+            it("puts Key Vault, storage (blob, file), the registry and the ML workspace behind private endpoints", () => {
                 assert.deepEqual(endpointsFor(stack, one("azure-native:keyvault:Vault")), ["vault"]);
                 assert.deepEqual(endpointsFor(stack, one("azure-native:storage:StorageAccount")), ["blob", "file"]);
                 assert.deepEqual(endpointsFor(stack, one("azure-native:machinelearningservices:Workspace")), ["amlworkspace"]);
-                assert.deepEqual(endpointsFor(stack, one("azure-native:containerregistry:Registry")), name === "dev" ? [] : ["registry"]);
+                assert.deepEqual(endpointsFor(stack, one("azure-native:containerregistry:Registry")), ["registry"]);
             });
 
             it("closes public network access outside dev; in dev only behind default-deny firewalls or Entra auth", () => {
@@ -53,16 +53,19 @@ describe("Azure platform wiring", () => {
                 const registry = one("azure-native:containerregistry:Registry");
                 assert.equal(one("azure-native:storage:StorageAccount").input("publicNetworkAccess"), "Disabled");
                 assert.equal(vault.input("properties.networkAcls.defaultAction"), "Deny");
+                assert.equal(registry.input("networkRuleSet.defaultAction"), "Deny");
+                assert.equal(registry.input("sku.name"), "Premium");
                 if (name === "dev") {
+                    // The developer ranges open the same two firewalls, nothing else.
                     assert.equal(vault.input("properties.publicNetworkAccess"), "Enabled");
                     assert.deepEqual(vault.input("properties.networkAcls.ipRules"), [{ value: "203.0.113.0/24" }]);
+                    assert.equal(registry.input("publicNetworkAccess"), "Enabled");
+                    assert.deepEqual(registry.input("networkRuleSet.ipRules"), [{ action: "Allow", iPAddressOrRange: "203.0.113.0/24" }]);
                     assert.equal(workspace.input("publicNetworkAccess"), "Enabled");
-                    assert.equal(registry.input("sku.name"), "Standard");
                 } else {
                     assert.equal(vault.input("properties.publicNetworkAccess"), "Disabled");
                     assert.equal(workspace.input("publicNetworkAccess"), "Disabled");
                     assert.equal(registry.input("publicNetworkAccess"), "Disabled");
-                    assert.equal(registry.input("sku.name"), "Premium");
                 }
             });
 
@@ -89,9 +92,9 @@ describe("Azure platform wiring", () => {
                 assert.equal(allows.length, name === "dev" ? 1 : 0);
             });
 
-            it("creates the ML namespace with the cluster's provider before attaching the cluster to the workspace", () => {
+            it("creates the ML namespace, meshed, with the cluster's provider before attaching the cluster to the workspace", () => {
                 const provider = one("pulumi:providers:kubernetes");
-                const namespace = one("kubernetes:core/v1:Namespace");
+                const namespace = stack.ofType("kubernetes:core/v1:Namespace").find((n) => n.input("metadata.name") === "aml-workloads")!;
                 assert.equal(namespace.input("metadata.name"), "aml-workloads");
                 assert.equal(namespace.input(["metadata", "annotations", "linkerd.io/inject"]), "enabled");
                 assert.equal(namespace.input(["metadata", "annotations", "config.linkerd.io/default-inbound-policy"]), "deny");

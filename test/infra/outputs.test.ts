@@ -46,7 +46,15 @@ describe("outputs contract", () => {
         assert.match(String(o.containerRegistry.loginServer), /^cramlprd[0-9a-f]{6}\.azurecr\.io$/);
         assert.equal(o.logAnalytics.workspaceResourceId, `${rg}/providers/Microsoft.OperationalInsights/workspaces/log-aml-prod`);
         assert.match(String(o.logAnalytics.workspaceId), GUID);
-        assert.deepEqual(o.edge, { hostName: "ml.example.com" });
+        assert.deepEqual(o.edge, {
+            hostName: "ml.example.com",
+            exposure: "internal",
+            routes: [
+                { name: "churn-scoring", host: "ml.example.com", path: "/models/churn", roles: ["Model.Invoke"] },
+                { name: "features", host: "ml.example.com", path: "/features", roles: ["Features.Read"] },
+                { name: "ml-inference", host: "ml.example.com", path: "/api/v1/endpoint", roles: ["Model.Invoke"] },
+            ],
+        });
         assert.ok(String(o.resourceGroup.id).includes(OFFLINE_SUBSCRIPTION_ID));
     });
 
