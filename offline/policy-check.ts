@@ -6,6 +6,7 @@
  * violation, 1 at least one mandatory violation, 2 bad input (unreadable file, unknown format,
  * unknown environment, invalid policy config), 3 an internal error (a policy crashed).
  */
+import "./lean-startup"; // first: trims SDK start-up before @pulumi/pulumi loads
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Environment, PolicyReport } from "./document";
