@@ -29,7 +29,6 @@ export interface AuthorizerConfig {
   };
   readonly logLevel: LogLevel;
   readonly shutdownGraceSeconds: number;
-  readonly workers: number;
 }
 
 /** Thrown for a bad or missing variable; the message always names the variable. */
@@ -63,7 +62,6 @@ export const KNOWN_VARIABLES = [
   'AUTHZ_JWKS_TIMEOUT_MS',
   'AUTHZ_LOG_LEVEL',
   'AUTHZ_SHUTDOWN_GRACE_SECONDS',
-  'AUTHZ_WORKERS',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -125,7 +123,6 @@ export function loadConfig(env: Env): AuthorizerConfig {
     },
     logLevel: logLevel(env),
     shutdownGraceSeconds: integer(env, 'AUTHZ_SHUTDOWN_GRACE_SECONDS', 10, 0, 120),
-    workers: integer(env, 'AUTHZ_WORKERS', 1, 1, 64),
   };
 }
 

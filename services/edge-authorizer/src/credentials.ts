@@ -30,8 +30,16 @@ export function bearerToken(authorization: readonly string[] | undefined, maxTok
   if (scheme === null) return { ok: false, problem: 'missing_token' };
   const token = value.slice(scheme[0].length);
   if (token.length > maxTokenBytes) return { ok: false, problem: 'token_too_large' };
-  if (!COMPACT_JWS.test(token)) return { ok: false, problem: 'malformed_token' };
+  if (token.length === 0) return { ok: false, problem: 'malformed_token' };
   return { ok: true, token };
+}
+
+/**
+ * Cheap shape check before handing a token to jose. Only needed for tokens not in the cache: a cache
+ * hit is byte-for-byte a token that already verified (and the scan costs as much as the lookup).
+ */
+export function looksLikeCompactJws(token: string): boolean {
+  return COMPACT_JWS.test(token);
 }
 
 /**

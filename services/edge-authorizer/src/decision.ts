@@ -1,4 +1,4 @@
-import { bearerToken, carriesQueryToken, queryOf, type CredentialProblem } from './credentials.js';
+import { bearerToken, carriesQueryToken, looksLikeCompactJws, queryOf, type CredentialProblem } from './credentials.js';
 import { KeysUnavailableError } from './keys.js';
 import { requirementFrom, satisfies, type Requirement } from './requirements.js';
 import { TokenCache } from './token-cache.js';
@@ -69,23 +69,22 @@ export class Authorizer {
       return refuse(401, 'deny', problem, challenge, requirement);
     }
 
-    let identity: VerifiedIdentity;
-    let cacheUse: CacheUse = 'off';
-    try {
-      const { cache } = this.options;
-      if (cache === undefined) {
-        identity = await this.options.verifier.verify(credential.token);
-      } else {
-        const key = TokenCache.keyOf(credential.token);
-        const cached = cache.get(key);
-        cacheUse = cached === undefined ? 'miss' : 'hit';
-        identity = cached ?? (await this.options.verifier.verify(credential.token));
-        if (cached === undefined) cache.set(key, identity);
+    const { token } = credential;
+    const { cache, verifier } = this.options;
+    const key = cache === undefined ? '' : TokenCache.keyOf(token);
+    let identity = cache?.get(key);
+    const cacheUse: CacheUse = cache === undefined ? 'off' : identity === undefined ? 'miss' : 'hit';
+    if (identity === undefined) {
+      // Only new tokens need the shape check: a cache hit is byte for byte a token that verified.
+      if (!looksLikeCompactJws(token)) return { ...refuse(401, 'deny', 'malformed_token', invalidToken, requirement), cache: cacheUse };
+      try {
+        identity = await verifier.verify(token);
+      } catch (error) {
+        if (error instanceof KeysUnavailableError) return refuse(503, 'error', 'keys_unavailable', undefined, requirement);
+        const reason = error instanceof TokenRejectedError ? error.reason : 'verification_error';
+        return { ...refuse(401, 'deny', reason, invalidToken, requirement), cache: cacheUse };
       }
-    } catch (error) {
-      if (error instanceof KeysUnavailableError) return refuse(503, 'error', 'keys_unavailable', undefined, requirement);
-      const reason = error instanceof TokenRejectedError ? error.reason : 'verification_error';
-      return { ...refuse(401, 'deny', reason, invalidToken, requirement), cache: cacheUse };
+      cache?.set(key, identity);
     }
 
     if (!satisfies(requirement, identity.roles, identity.scopes)) {

@@ -6,10 +6,17 @@ const MAX_DOCUMENT_BYTES = 512 * 1024;
  * trust anchor, and following a redirect could move key fetching to another host or to plain http.
  */
 export async function fetchJson(url: string, timeoutMs: number): Promise<unknown> {
-  const response = await fetch(url, {
-    redirect: 'error',
-    signal: AbortSignal.timeout(timeoutMs),
-    headers: { accept: 'application/json, application/jwk-set+json' },
+  const get = (): Promise<Response> =>
+    fetch(url, {
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: 'application/json, application/jwk-set+json' },
+    });
+  // One retry for a network failure: a pooled keep-alive connection the server has closed fails
+  // the first attempt ("fetch failed: ECONNRESET"), and a refresh attempt starts the cooldown.
+  const response = await get().catch((error: unknown) => {
+    if (isStaleConnection(error)) return get();
+    throw error;
   });
   if (response.status !== 200) {
     await response.body?.cancel();
@@ -34,4 +41,11 @@ export async function fetchJson(url: string, timeoutMs: number): Promise<unknown
   } catch {
     throw new Error(`GET ${url} did not return JSON`);
   }
+}
+
+const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+function isStaleConnection(error: unknown): boolean {
+  const cause = error instanceof TypeError ? (error.cause as { code?: unknown } | undefined) : undefined;
+  return typeof cause?.code === 'string' && STALE_CONNECTION_CODES.has(cause.code);
 }

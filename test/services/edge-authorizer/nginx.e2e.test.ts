@@ -64,7 +64,10 @@ describe('edge-authorizer behind a real NGINX', function () {
       assert.equal(seen.roles, 'Model.Invoke Model.Read');
       assert.equal(seen.authorization, `Bearer ${token}`, 'the backend may verify the token again');
       assert.equal(seen.requestId, 'e2e-req-1');
-      const logged = edge.authorizer.logLines().find((line) => line['requestId'] === 'e2e-req-1');
+      // The line is written after the answer and reaches this process through a pipe: wait for it.
+      const logged = await edge.authorizer.process.waitForLine((line) =>
+        line.includes('"requestId":"e2e-req-1"') ? (JSON.parse(line) as Record<string, unknown>) : undefined,
+      );
       assert.equal(logged?.['decision'], 'allow');
       assert.equal(logged?.['uri'], '/models/m1/score');
     });
@@ -227,7 +230,10 @@ describe('edge-authorizer behind a real NGINX', function () {
   });
 
   describe('log hygiene', () => {
-    it('never wrote any of the tokens above to its log', () => {
+    it('never wrote any of the tokens above to its log', async () => {
+      // Lines arrive through a pipe; a last request whose line we wait for flushes everything before it.
+      await get('/models/m1/score', { 'x-request-id': 'e2e-last' });
+      await edge.authorizer.process.waitForLine((line) => (line.includes('"requestId":"e2e-last"') ? true : undefined));
       const log = edge.authorizer.process.stdout.join('\n');
       assert.ok(tokensUsed.length > 20);
       for (const token of tokensUsed) assert.ok(!log.includes(token), 'a token appeared in the authorizer log');
