@@ -40,12 +40,13 @@ export interface RunningAuthorizer {
  */
 export async function startAuthorizerProcess(
   env: Record<string, string>,
-  options: { command?: readonly string[]; cwd?: string; waitReady?: boolean } = {},
+  options: { command?: readonly string[]; cwd?: string; waitReady?: boolean; stdoutPath?: string } = {},
 ): Promise<RunningAuthorizer> {
   const [command, ...args] = options.command ?? [process.execPath, '--import', 'tsx', SOURCE_ENTRY];
   const proc = ManagedProcess.spawn('edge-authorizer', command as string, args, {
     cwd: options.cwd ?? REPO_ROOT,
     env: cleanEnv(env),
+    ...(options.stdoutPath === undefined ? {} : { stdoutPath: options.stdoutPath }),
   });
   const port = await proc.waitForLine((line) => {
     const entry = parseJson(line);

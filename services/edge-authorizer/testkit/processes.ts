@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /**
@@ -7,7 +8,7 @@ import { createServer } from 'node:net';
  * NGINX workers), with its stdout/stderr kept for assertions and diagnostics.
  */
 export class ManagedProcess {
-  readonly stdout: string[] = [];
+  private readonly stdoutLines: string[] = [];
   readonly stderr: string[] = [];
   private readonly exited: Promise<number | null>;
   private exitCode: number | null | undefined;
@@ -16,8 +17,10 @@ export class ManagedProcess {
   constructor(
     readonly name: string,
     readonly child: ChildProcess,
+    /** Set when stdout goes to a file rather than a pipe (benchmarks: no reader competing for CPU). */
+    private readonly stdoutPath?: string,
   ) {
-    collectLines(child.stdout, this.stdout, () => this.notify());
+    collectLines(child.stdout, this.stdoutLines, () => this.notify());
     collectLines(child.stderr, this.stderr, () => this.notify());
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -28,9 +31,24 @@ export class ManagedProcess {
     });
   }
 
-  static spawn(name: string, command: string, args: readonly string[], options: SpawnOptions = {}): ManagedProcess {
-    const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    return new ManagedProcess(name, child);
+  static spawn(name: string, command: string, args: readonly string[], options: SpawnOptions & { stdoutPath?: string } = {}): ManagedProcess {
+    const { stdoutPath, ...spawnOptions } = options;
+    const stdoutFd = stdoutPath === undefined ? undefined : openSync(stdoutPath, 'w');
+    try {
+      const child = spawn(command, args, { ...spawnOptions, detached: true, stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'] });
+      const managed = new ManagedProcess(name, child, stdoutPath);
+      live.add(managed);
+      void managed.exited.then(() => live.delete(managed));
+      return managed;
+    } finally {
+      if (stdoutFd !== undefined) closeSync(stdoutFd);
+    }
+  }
+
+  /** Lines written to stdout so far. */
+  get stdout(): readonly string[] {
+    if (this.stdoutPath === undefined) return this.stdoutLines;
+    return readFileSync(this.stdoutPath, 'utf8').split('\n');
   }
 
   get running(): boolean {
@@ -77,6 +95,12 @@ export class ManagedProcess {
     this.waiters.clear();
   }
 }
+
+/** Children still running; if this process dies without stopping them, they die with it. */
+const live = new Set<ManagedProcess>();
+process.once('exit', () => {
+  for (const managed of live) signalGroup(managed.child, 'SIGKILL');
+});
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;

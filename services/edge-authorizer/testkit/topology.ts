@@ -23,6 +23,8 @@ export interface TopologyOptions {
   /** Run the stand-in backend in a child process (benchmarks) instead of in this process (tests). */
   readonly upstreamProcess?: boolean;
   readonly nginx?: Pick<NginxOptions, 'routes' | 'workerProcesses' | 'accessLog'>;
+  /** Write the authorizer's log to this file instead of a pipe read by this process. */
+  readonly authorizerLogFile?: string;
 }
 
 const UPSTREAM_ENTRY = fileURLToPath(new URL('./upstream-main.ts', import.meta.url));
@@ -56,7 +58,10 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       upstreamRequests = upstream.requests;
     }
 
-    const authorizer = await startAuthorizerProcess(authorizerEnv(issuer, options.authorizerEnv));
+    const authorizer = await startAuthorizerProcess(
+      authorizerEnv(issuer, options.authorizerEnv),
+      options.authorizerLogFile === undefined ? {} : { stdoutPath: options.authorizerLogFile },
+    );
     stops.push(() => authorizer.stop());
 
     const nginx = await startNginx({ authorizerPort: authorizer.port, upstreamPort, ...options.nginx });

@@ -1,0 +1,58 @@
+import { performance } from 'node:perf_hooks';
+import { createApp } from '../../services/edge-authorizer/src/app.js';
+import { loadConfig } from '../../services/edge-authorizer/src/config.js';
+import { authorizerEnv } from '../../services/edge-authorizer/testkit/authorizer.js';
+import type { TestIssuer } from '../../services/edge-authorizer/testkit/issuer.js';
+
+export interface DecisionRate {
+  readonly decisionsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/**
+ * Authorizer.decide() called directly, no HTTP: the ceiling of the decision logic itself. `concurrency`
+ * calls are kept in flight; jose's WebCrypto verification runs on libuv's thread pool, so uncached
+ * decisions can use more than one core even in a single process.
+ */
+export async function inProcessDecisionRate(
+  issuer: TestIssuer,
+  options: { cache: boolean; tokens: readonly string[]; durationMs: number; concurrency: number },
+): Promise<DecisionRate> {
+  const config = loadConfig(authorizerEnv(issuer, { AUTHZ_CACHE_ENABLED: String(options.cache), AUTHZ_LOG_LEVEL: 'warn' }));
+  const app = createApp(config, { processMetrics: false });
+  app.keyStore.start(); // retries with backoff, as in production
+  for (let waited = 0; !app.keyStore.ready; waited += 50) {
+    if (waited > 15_000) throw new Error('in-process authorizer could not load keys');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const requests = options.tokens.map((token) => ({ authorization: [`Bearer ${token}`], query: 'roles=Model.Invoke', originalUri: '/models/m1/score' }));
+
+  const run = async (durationMs: number): Promise<{ count: number; latencies: number[]; elapsedMs: number }> => {
+    const latencies: number[] = [];
+    const started = performance.now();
+    const deadline = started + durationMs;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (performance.now() < deadline) {
+        const request = requests[next++ % requests.length] as (typeof requests)[number];
+        const t0 = performance.now();
+        const decision = await app.authorizer.decide(request);
+        latencies.push(performance.now() - t0);
+        if (decision.status !== 204) throw new Error(`unexpected decision ${decision.status} ${decision.reason}`);
+      }
+    };
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+    return { count: latencies.length, latencies, elapsedMs: performance.now() - started };
+  };
+
+  await run(Math.min(1000, options.durationMs)); // warm up JIT and, when on, the cache
+  const { count, latencies, elapsedMs } = await run(options.durationMs);
+  app.keyStore.stop();
+  latencies.sort((a, b) => a - b);
+  return {
+    decisionsPerSecond: count / (elapsedMs / 1000),
+    p50Ms: latencies[Math.floor(latencies.length * 0.5)] ?? Number.NaN,
+    p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? Number.NaN,
+  };
+}

@@ -1,0 +1,162 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SOURCE_ENTRY, authorizerEnv, startAuthorizerProcess } from '../../services/edge-authorizer/testkit/authorizer.js';
+import { TestIssuer } from '../../services/edge-authorizer/testkit/issuer.js';
+import { NGINX_BINARY, nginxAvailable } from '../../services/edge-authorizer/testkit/nginx.js';
+import { startTopology } from '../../services/edge-authorizer/testkit/topology.js';
+import { inProcessDecisionRate, type DecisionRate } from './in-process.js';
+import { runLoad, type LoadResult } from './load.js';
+
+/**
+ * `npm run bench:edge`: the test topology (NGINX auth_request → authorizer process → test issuer,
+ * stand-in backend in its own process) under closed-loop load, then the authorizer on its own.
+ * Settings come from the environment:
+ *   BENCH_DURATION_SECONDS (10)   length of each measured run (each has a 2 s warm-up)
+ *   BENCH_CONNECTIONS (50)        client connections through NGINX
+ *   BENCH_AUTHZ_CONNECTIONS (16)  connections straight to the authorizer
+ *   BENCH_NGINX_WORKERS (1)       NGINX worker_processes
+ *   BENCH_TOKENS (20)             distinct tokens (hot clients), RS256 with 2048-bit keys
+ */
+const settings = {
+  durationSeconds: positive('BENCH_DURATION_SECONDS', 10),
+  connections: positive('BENCH_CONNECTIONS', 50),
+  authorizerConnections: positive('BENCH_AUTHZ_CONNECTIONS', 16),
+  nginxWorkers: positive('BENCH_NGINX_WORKERS', 1),
+  tokens: positive('BENCH_TOKENS', 20),
+};
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}="${raw}" must be a positive integer`);
+  return value;
+}
+
+interface Row {
+  readonly name: string;
+  readonly result: LoadResult | DecisionRate;
+  readonly baseline?: LoadResult;
+}
+
+async function measureEdge(cache: boolean, logDir: string): Promise<Row[]> {
+  const label = cache ? 'warm cache' : 'cache disabled';
+  const edge = await startTopology({
+    authorizerEnv: { AUTHZ_CACHE_ENABLED: String(cache) },
+    // A file, not a pipe read by this process: the load generator keeps its CPU.
+    authorizerLogFile: join(logDir, `authorizer-edge-${cache ? 'cached' : 'uncached'}.log`),
+    upstreamProcess: true,
+    nginx: { workerProcesses: settings.nginxWorkers, accessLog: false },
+  });
+  try {
+    const tokens = await mintTokens(edge.issuer);
+    const load = (url: string, withTokens: boolean, durationSeconds: number): Promise<LoadResult> =>
+      runLoad({ url, tokens: withTokens ? tokens : [], durationSeconds, connections: settings.connections, expectStatus: 200 });
+    const openUrl = `${edge.edgeUrl}/open/m1/score`;
+    const guardedUrl = `${edge.edgeUrl}/models/m1/score`;
+    await load(openUrl, false, 2); // warm-up: JIT, keepalive pools, and (when on) the token cache
+    const noAuth = await load(openUrl, false, settings.durationSeconds);
+    await load(guardedUrl, true, 2);
+    const auth = await load(guardedUrl, true, settings.durationSeconds);
+    return [
+      { name: `NGINX → backend, no auth (baseline, ${label} run)`, result: noAuth },
+      { name: `NGINX → authorizer → backend, ${label}`, result: auth, baseline: noAuth },
+    ];
+  } finally {
+    await edge.stop();
+  }
+}
+
+/**
+ * The authorizer process alone over HTTP. "shared cores": the scheduler places it and the load
+ * generator as it likes. "pinned": authorizer on CPU 1, load generator on CPU 0 — one core each,
+ * the steadiest figure for what one authorizer process can do.
+ */
+async function measureAlone(issuer: TestIssuer, cache: boolean, pinned: boolean, logDir: string): Promise<Row> {
+  const entry = [process.execPath, '--import', 'tsx', SOURCE_ENTRY];
+  const authorizer = await startAuthorizerProcess(authorizerEnv(issuer, { AUTHZ_CACHE_ENABLED: String(cache) }), {
+    command: pinned ? ['taskset', '-c', '1', ...entry] : entry,
+    stdoutPath: join(logDir, `authorizer-alone-${cache}-${pinned}.log`),
+  });
+  if (pinned) pinThisThread('0');
+  try {
+    const tokens = await mintTokens(issuer);
+    const url = `${authorizer.url}/authorize?roles=Model.Invoke`;
+    const load = (durationSeconds: number): Promise<LoadResult> =>
+      runLoad({ url, tokens, durationSeconds, connections: settings.authorizerConnections, expectStatus: 204 });
+    await load(2);
+    const result = await load(settings.durationSeconds);
+    return { name: `authorizer alone over HTTP, ${cache ? 'cached' : 'uncached'}, ${pinned ? 'pinned' : 'shared cores'}`, result };
+  } finally {
+    if (pinned) pinThisThread(`0-${availableParallelism() - 1}`);
+    await authorizer.stop();
+  }
+}
+
+/** Pins (or unpins) this process's main thread, where autocannon runs. */
+function pinThisThread(cpus: string): void {
+  const result = spawnSync('taskset', ['-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
+  if (result.status !== 0) throw new Error(`taskset -p -c ${cpus} failed`);
+}
+
+function canPin(): boolean {
+  return availableParallelism() >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+}
+
+const mintTokens = (issuer: TestIssuer): Promise<string[]> =>
+  Promise.all(Array.from({ length: settings.tokens }, () => issuer.mint()));
+
+function format(rows: readonly Row[]): string {
+  const lines = [`${'run'.padEnd(60)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}  ratio to no-auth`];
+  for (const { name, result, baseline } of rows) {
+    const rate = 'requestsPerSecond' in result ? result.requestsPerSecond : result.decisionsPerSecond;
+    const ratio = baseline === undefined ? '' : `${(rate / baseline.requestsPerSecond).toFixed(2)}×`;
+    lines.push(`${name.padEnd(60)} ${rate.toFixed(0).padStart(9)} ${result.p50Ms.toFixed(2).padStart(8)} ${result.p99Ms.toFixed(2).padStart(8)}  ${ratio}`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  if (!nginxAvailable()) {
+    console.error(`NGINX not found at ${NGINX_BINARY}; install it (apt-get install nginx) or set NGINX_BIN.`);
+    process.exit(1);
+  }
+  // `nginx -v` prints to stderr.
+  const nginxVersion = spawnSync(NGINX_BINARY, ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '');
+  console.log(
+    `edge benchmark: ${availableParallelism()} cores, Node ${process.version}, ${nginxVersion} (${settings.nginxWorkers} worker), ` +
+      `${settings.connections} connections through NGINX, ${settings.authorizerConnections} to the authorizer alone, ` +
+      `${settings.durationSeconds} s per run, ${settings.tokens} distinct RS256 tokens`,
+  );
+  console.log('load generator: autocannon in this process, on the same cores as everything it measures\n');
+
+  const logDir = mkdtempSync(join(tmpdir(), 'edge-bench-'));
+  try {
+    const rows = [...(await measureEdge(true, logDir)), ...(await measureEdge(false, logDir))];
+    const issuer = await TestIssuer.start();
+    try {
+      for (const cache of [true, false]) rows.push(await measureAlone(issuer, cache, false, logDir));
+      if (canPin()) for (const cache of [true, false]) rows.push(await measureAlone(issuer, cache, true, logDir));
+      else console.log('(taskset unavailable or one core: pinned runs skipped)');
+      const tokens = await mintTokens(issuer);
+      const durationMs = settings.durationSeconds * 1000;
+      for (const cache of [true, false]) {
+        const result = await inProcessDecisionRate(issuer, { cache, tokens, durationMs, concurrency: 64 });
+        rows.push({ name: `authorizer in-process decide(), ${cache ? 'cached' : 'uncached'} (no HTTP)`, result });
+      }
+    } finally {
+      await issuer.stop();
+    }
+    console.log(format(rows));
+    console.log('\nTargets: warm cache ≥ 0.6× no-auth; authorizer alone ≥ 40,000 cached and ≥ 12,000 uncached decisions/s, p99 < 5 ms.');
+  } finally {
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
