@@ -38,13 +38,18 @@ export interface MlNamespace {
     resource: pulumi.Resource;
 }
 
+/** The cluster side of Azure ML, prepared before the ML extension is installed. */
+export interface MlClusterPreparation {
+    /** The namespace Azure ML deploys models into (meshed, default-deny). */
+    namespace: MlNamespace;
+    /** What the extension installs after: its own namespace and the router's TLS Secret. */
+    extensionPrerequisites: pulumi.Resource[];
+}
+
 /** What the Kubernetes side provides the Azure side while it is being built. */
 export interface AzurePlatformHooks {
-    /**
-     * Creates the namespace Azure ML deploys into (meshed, default-deny) once the cluster and the
-     * Key Vault exist; the Kubernetes compute is attached only after it.
-     */
-    mlNamespace(foundation: { kubernetesProvider: Provider; keyVault: KeyVault; resourceGroup: resources.ResourceGroup }): MlNamespace;
+    /** Called once the cluster and the Key Vault exist, before Azure ML is attached to the cluster. */
+    prepareMlOnCluster(foundation: { kubernetesProvider: Provider; keyVault: KeyVault; resourceGroup: resources.ResourceGroup }): MlClusterPreparation;
 }
 
 /** Name of the Secret (in the `azureml` namespace) with the inference router's TLS certificate. */
@@ -225,7 +230,8 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
     // AML jobs pull their environment images with the compute cluster's identity.
     registry.grantPull(workspace.computeIdentity.principal);
 
-    const mlNamespace = hooks.mlNamespace({ kubernetesProvider: cluster.provider, keyVault, resourceGroup });
+    const mlCluster = hooks.prepareMlOnCluster({ kubernetesProvider: cluster.provider, keyVault, resourceGroup });
+    const mlNamespace = mlCluster.namespace;
     const kubernetesCompute = new MlKubernetesCompute("aks-inference", {
         context,
         cluster,
@@ -238,6 +244,7 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
             // Scoring URIs Azure ML reports use the edge host name, which fronts the router.
             tls: { secretName: INFERENCE_ROUTER_TLS_SECRET, hostName: config.edge.hostName },
         },
+        extensionPrerequisites: mlCluster.extensionPrerequisites,
     });
     // Model deployments pull images and read model files with the Kubernetes compute's identity.
     registry.grantPull(kubernetesCompute.identity);

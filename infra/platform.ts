@@ -2,26 +2,53 @@
  * Composition root: builds the platform from components for one validated stack config and
  * returns the outputs contract. No resource settings live here, only wiring.
  *
- * Order matters once: the Azure ML namespace must exist (meshed) before the cluster is attached
- * as Kubernetes compute, so the mesh is deployed from inside the Azure build through a hook,
- * as soon as the cluster and the Key Vault exist. Everything else on the cluster follows.
+ * Order matters once. Azure ML is attached to the cluster through a cluster extension, and
+ * before it installs, the cluster must hold the namespace models run in and the extension's
+ * own namespace with the router's TLS certificate, both meshed so every ML pod starts with a
+ * Linkerd proxy. So the mesh is deployed from inside the Azure build, through a hook, as soon as
+ * the cluster and the Key Vault exist. Everything else on the cluster follows.
  */
-import { buildAzurePlatform, type AzurePlatform } from "./azure-platform";
-import { deployClusterServices, deployMesh, type ClusterMesh, type ClusterServiceDeps } from "./cluster-services";
+import { AZUREML_EXTENSION_NAMESPACE } from "../components/azure/ml-kubernetes-compute";
+import type { WorkloadIdentity } from "../components/azure/workload-identity";
+import { UpstreamCertificate } from "../components/edge/upstream-certificate";
+import { buildAzurePlatform, INFERENCE_ROUTER_TLS_SECRET, type AzurePlatform, type MlClusterPreparation } from "./azure-platform";
+import { deployClusterServices, deployMesh, type ClusterMesh, type ClusterServiceDeps, type MeshDeps } from "./cluster-services";
 import type { StackConfig } from "./config";
 import { platformOutputs, type PlatformOutputs } from "./outputs";
-import type { WorkloadIdentity } from "../components/azure/workload-identity";
+
+/** The router's certificate is short-lived; any `pulumi up` in the last 30 days re-issues it. */
+const ROUTER_CERTIFICATE = { validityDays: 90, renewBeforeDays: 30 };
 
 export function buildPlatform(config: StackConfig): PlatformOutputs {
     let mesh: ClusterMesh | undefined;
     const azure = buildAzurePlatform(config, {
-        mlNamespace: ({ kubernetesProvider, keyVault, resourceGroup }) => {
+        prepareMlOnCluster: ({ kubernetesProvider, keyVault, resourceGroup }) => {
             mesh = deployMesh(config, { kubernetesProvider, keyVault: { name: keyVault.name, resourceGroupName: resourceGroup.name } });
-            return mesh.namespace(config.ml.kubernetesNamespace);
+            return prepareMlOnCluster(config, mesh, { kubernetesProvider });
         },
     });
     const cluster = deployClusterServices(config, clusterDeps(azure), { mesh });
     return platformOutputs({ config, azure, cluster });
+}
+
+function prepareMlOnCluster(config: StackConfig, mesh: ClusterMesh, deps: Pick<MeshDeps, "kubernetesProvider">): MlClusterPreparation {
+    const extensionNamespace = mesh.namespace(AZUREML_EXTENSION_NAMESPACE);
+    const routerCertificate = new UpstreamCertificate(
+        "inference-router-tls",
+        {
+            namespace: extensionNamespace,
+            secretName: INFERENCE_ROUTER_TLS_SECRET,
+            // The edge host is the router's `sslCname`; NGINX reaches it by its Service name.
+            dnsNames: [config.edge.hostName, `azureml-fe.${AZUREML_EXTENSION_NAMESPACE}.svc`, `azureml-fe.${AZUREML_EXTENSION_NAMESPACE}.svc.cluster.local`],
+            files: { certificate: "cert.pem", privateKey: "key.pem" },
+            ...ROUTER_CERTIFICATE,
+        },
+        { provider: deps.kubernetesProvider },
+    );
+    return {
+        namespace: mesh.namespace(config.ml.kubernetesNamespace),
+        extensionPrerequisites: [extensionNamespace, routerCertificate],
+    };
 }
 
 /** Connects the cluster services to the Azure components that own each permission. */

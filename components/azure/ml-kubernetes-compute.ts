@@ -51,9 +51,12 @@ export interface MlKubernetesComputeArgs {
     trustedAccessBindingName?: string;
     /**
      * Inference router settings. `tls.secretName` must exist in the `azureml` namespace with
-     * `cert.pem`/`key.pem` (synced from Key Vault) before the router can start.
+     * `cert.pem`/`key.pem` before the router can start: pass what creates it (and the
+     * namespace) as `extensionPrerequisites`.
      */
     inference: { highAvailability: boolean; tls: { secretName: string; hostName: string } };
+    /** Resources the extension installs after: its namespace (meshed) and the router's TLS Secret. */
+    extensionPrerequisites?: pulumi.Resource[];
     /** Also run training jobs on the cluster (default false: training uses the compute cluster). */
     enableTraining?: boolean;
 }
@@ -99,7 +102,7 @@ export class MlKubernetesCompute extends pulumi.ComponentResource {
                     installDcgmExporter: "False",
                 },
             },
-            { parent: this },
+            { parent: this, dependsOn: args.extensionPrerequisites ?? [] },
         );
 
         this.trustedAccess = new containerservice.TrustedAccessRoleBinding(

@@ -104,6 +104,18 @@ describe("Azure platform wiring", () => {
                 assert.equal(compute.input("properties.properties.namespace"), "aml-workloads");
             });
 
+            it("installs the ML extension only into its meshed namespace, once the router's TLS Secret exists", () => {
+                const extension = one("azure-native:kubernetesconfiguration:Extension");
+                const namespace = stack.ofType("kubernetes:core/v1:Namespace").find((n) => n.input("metadata.name") === "azureml")!;
+                assert.ok(namespace, "the azureml namespace is created by the platform, not patched after the extension");
+                assert.equal(namespace.input(["metadata", "annotations", "linkerd.io/inject"]), "enabled");
+                const secret = stack.ofType("kubernetes:core/v1:Secret").find((r) => r.input("metadata.name") === extension.input("configurationSettings.sslSecret"))!;
+                assert.equal(secret.input("metadata.namespace"), "azureml");
+                assert.ok(secret.isSecret(["stringData", "key.pem"]));
+                assert.ok(extension.dependsOn(namespace) && extension.dependsOn(secret));
+                assert.equal(extension.input("configurationSettings.allowInsecureConnections"), "False");
+            });
+
             it("tags every taggable Azure resource with environment, project and owner", () => {
                 for (const resource of stack.resources.filter((r) => r.type.startsWith("azure-native:") && r.inputs.tags !== undefined)) {
                     const tags = resource.inputs.tags as Record<string, string>;
