@@ -12,7 +12,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MeshAuthorization } from "../mesh/authorization";
-import { PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
+import { assertReplicas, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
 
 export interface EdgeAuthorizerArgs {
     /** A meshed namespace for the authorizer. */
@@ -54,10 +54,7 @@ export class EdgeAuthorizer extends pulumi.ComponentResource {
 
     constructor(name: string, args: EdgeAuthorizerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("amlmesh:edge:EdgeAuthorizer", name, {}, opts);
-        if (!Number.isInteger(args.replicas) || args.replicas < 1) throw new Error(`EdgeAuthorizer ${name}: replicas must be a positive integer`);
-        if (args.highAvailability && args.replicas < 2) {
-            throw new Error(`EdgeAuthorizer ${name}: high availability needs at least 2 replicas, got ${args.replicas}`);
-        }
+        assertReplicas(`EdgeAuthorizer ${name}`, args.replicas, args.highAvailability);
         if (args.audiences.length === 0) throw new Error(`EdgeAuthorizer ${name}: audiences must not be empty`);
         const namespace = args.namespace.name;
         const port = args.port ?? 8080;

@@ -15,7 +15,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
+import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
 import { NGINX_INGRESS } from "../versions";
 
 export interface IngressControllerArgs {
@@ -68,10 +68,7 @@ export class IngressController extends pulumi.ComponentResource {
 
     constructor(name: string, args: IngressControllerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("amlmesh:edge:IngressController", name, {}, opts);
-        if (!Number.isInteger(args.replicas) || args.replicas < 1) throw new Error(`IngressController ${name}: replicas must be a positive integer`);
-        if (args.highAvailability && args.replicas < 2) {
-            throw new Error(`IngressController ${name}: high availability needs at least 2 replicas, got ${args.replicas}`);
-        }
+        assertReplicas(`IngressController ${name}`, args.replicas, args.highAvailability);
         const namespace = args.namespace.name;
         const ingressClassName = args.ingressClassName ?? "nginx";
         const secretName = args.defaultTls.secretName ?? "edge-default-tls";

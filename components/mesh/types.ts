@@ -62,6 +62,12 @@ export function assertKubernetesName(what: string, value: string): void {
     }
 }
 
+/** A workload's replica count: a positive integer, and at least two when it must stay available. */
+export function assertReplicas(what: string, replicas: number, highAvailability: boolean): void {
+    if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`${what}: replicas must be a positive integer`);
+    if (highAvailability && replicas < 2) throw new Error(`${what}: high availability needs at least 2 replicas, got ${replicas}`);
+}
+
 /** Kubernetes object names are at most 63 characters; long derived names keep a readable prefix. */
 export function childName(...parts: string[]): string {
     const joined = parts.filter((part) => part !== "").join("-");

@@ -13,6 +13,7 @@
  * `x-kubernetes-preserve-unknown-fields`. The API server would silently prune an unknown
  * (misspelled) field; here it is an error. CEL rules (`x-kubernetes-validations`) are not run.
  */
+import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
@@ -174,4 +175,22 @@ function describeParams(params: Record<string, unknown>): string {
     if ("additionalProperty" in params) return `: ${String(params.additionalProperty)}`;
     if ("allowedValues" in params) return `: ${JSON.stringify(params.allowedValues)}`;
     return "";
+}
+
+/**
+ * The test body every component and stack spec shares: validates the custom resources among
+ * `resources` against the upstream schemas, expects no failure, no unknown kind and at least
+ * `minimum` checked; skips the test, saying why, only when the upstream folder is absent.
+ */
+export function assertCustomResourcesValid(test: Mocha.Context, resources: readonly CapturedResource[], minimum: number): void {
+    const schemas = loadCrdSchemas();
+    if (!schemas) {
+        console.warn(`      skipped: ${UPSTREAM_MISSING}`);
+        test.skip();
+        return;
+    }
+    const report = validateCustomResources(resources, schemas);
+    assert.deepEqual(report.failures, []);
+    assert.deepEqual(report.unknownKinds, []);
+    assert.ok(report.checked >= minimum, `only ${report.checked} custom resources checked, expected at least ${minimum}`);
 }

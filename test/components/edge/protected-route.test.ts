@@ -4,7 +4,7 @@ import { ProtectedRoute, type EdgeRef, type ProtectedRouteArgs } from "../../../
 import { MeshAuthorization } from "../../../components/mesh/authorization";
 import { runComponents, type PlannedStack, type TestResource } from "../../harness";
 import { customResources, namespaceHandle, objectName, objectNamespace, testProvider } from "../../support/cluster-fixtures";
-import { loadCrdSchemas, UPSTREAM_MISSING, validateCustomResources } from "../../support/crd-schemas";
+import { assertCustomResourcesValid } from "../../support/crd-schemas";
 
 const INGRESS = { namespace: "nginx-ingress", name: "nginx-ingress" };
 const EDGE: EdgeRef = { identity: INGRESS, ingressClassName: "nginx", authorizer: { namespace: "edge-authorizer", name: "edge-authorizer", port: 8080 }, ready: [] };
@@ -136,14 +136,6 @@ describe("ProtectedRoute and EdgeHost", () => {
     });
 
     it("emits VirtualServer, VirtualServerRoute, Policy and Linkerd objects that validate against the upstream CRDs", function () {
-        const schemas = loadCrdSchemas();
-        if (!schemas) {
-            console.warn(`      skipped: ${UPSTREAM_MISSING}`);
-            return this.skip();
-        }
-        const report = validateCustomResources(stack.resources.map((r: TestResource) => r.captured), schemas);
-        assert.deepEqual(report.failures, []);
-        assert.deepEqual(report.unknownKinds, []);
-        assert.ok(report.checked >= 9);
+        assertCustomResourcesValid(this, stack.resources.map((r: TestResource) => r.captured), 9);
     });
 });

@@ -1,0 +1,78 @@
+/**
+ * The whole program, for each shipped stack, against the rules the mesh and edge promise:
+ * every custom resource is valid upstream, nothing pulls an unpinned artifact, no private key
+ * travels in plain inputs, and every namespace the platform puts workloads in is meshed with a
+ * default-deny inbound policy.
+ */
+import * as assert from "node:assert/strict";
+import { parseStackConfig } from "../../infra/config";
+import { AZUREML_EXTENSION_VERSION, EDGE_AUTHORIZER_IMAGE, GATEWAY_API, LINKERD, NGINX_INGRESS } from "../../components/versions";
+import { shippedStackConfig } from "../harness";
+import { assertCustomResourcesValid } from "../support/crd-schemas";
+import { collectArtifacts, isFloating } from "../support/pinned-artifacts";
+import { containsPrivateKey, findPlainPrivateKeys } from "../support/secrets-scan";
+import { plannedStack, STACKS } from "./azure-stacks";
+
+describe("shipped stacks (whole program)", () => {
+    for (const name of STACKS) {
+        describe(name, () => {
+            it("emits only custom resources that validate against the upstream CRD schemas", async function () {
+                const stack = await plannedStack(name);
+                assertCustomResourcesValid(this, stack.resources.map((r) => r.captured), 15);
+            });
+
+            it("pulls every chart, image and manifest from components/versions.ts, none floating", async () => {
+                const stack = await plannedStack(name);
+                const registry = String((stack.outputs.containerRegistry as { loginServer: string }).loginServer);
+                const pinned = new Set([
+                    `${LINKERD.crdsChart}@${LINKERD.chartVersion}`,
+                    `${LINKERD.controlPlaneChart}@${LINKERD.chartVersion}`,
+                    `${NGINX_INGRESS.chart}@${NGINX_INGRESS.chartVersion}`,
+                    `${NGINX_INGRESS.image.repository}:${NGINX_INGRESS.image.tag}`,
+                    `cr.l5d.io/linkerd/*:${LINKERD.version}`,
+                    `${registry}/${EDGE_AUTHORIZER_IMAGE.repository}:${EDGE_AUTHORIZER_IMAGE.tag}`,
+                    GATEWAY_API.manifestUrl,
+                ]);
+                for (const artifact of collectArtifacts(stack.resources.map((r) => r.captured))) {
+                    assert.ok(pinned.has(artifact.value), `${artifact.kind} ${artifact.value} (${artifact.urn} ${artifact.path}) is not pinned in components/versions.ts`);
+                    if (artifact.kind === "image" || artifact.kind === "image-tag") assert.ok(!isFloating(artifact.value), artifact.value);
+                }
+                const extension = stack.one("azure-native:kubernetesconfiguration:Extension");
+                assert.equal(extension.input("version"), AZUREML_EXTENSION_VERSION);
+                assert.equal(extension.input("autoUpgradeMinorVersion"), false);
+            });
+
+            it("keeps private keys out of plain inputs and out of the outputs", async () => {
+                const stack = await plannedStack(name);
+                assert.deepEqual(findPlainPrivateKeys(stack.resources.map((r) => r.captured)), []);
+                assert.ok(stack.resources.some((r) => containsPrivateKey(r.inputs)), "the scan saw the secret keys, so it would see a leaked one");
+                assert.equal(containsPrivateKey(stack.outputs), false);
+            });
+
+            it("meshes every namespace it puts workloads in, with a default-deny inbound policy", async () => {
+                const stack = await plannedStack(name);
+                const config = parseStackConfig(shippedStackConfig(name));
+                const expected = new Set([
+                    "nginx-ingress",
+                    "edge-authorizer",
+                    "azureml",
+                    config.ml.kubernetesNamespace,
+                    ...config.routes.map((route) => route.backend.namespace),
+                    ...config.access.callers.flatMap((caller) => (caller.kind === "workload" ? [caller.namespace] : [])),
+                ]);
+                const meshed = new Map(
+                    stack
+                        .ofType("kubernetes:core/v1:Namespace")
+                        .filter((namespace) => namespace.input(["metadata", "annotations", "linkerd.io/inject"]) === "enabled")
+                        .map((namespace) => [String(namespace.input("metadata.name")), namespace.input(["metadata", "annotations", "config.linkerd.io/default-inbound-policy"])]),
+                );
+                for (const namespace of expected) assert.equal(meshed.get(namespace), "deny", `namespace ${namespace}`);
+                const workloads = [...stack.ofType("kubernetes:apps/v1:Deployment"), ...stack.ofType("kubernetes:core/v1:ServiceAccount")];
+                for (const workload of workloads) {
+                    const namespace = String(workload.input("metadata.namespace"));
+                    assert.ok(meshed.has(namespace), `${workload.urn} runs in unmeshed namespace ${namespace}`);
+                }
+            });
+        });
+    }
+});
