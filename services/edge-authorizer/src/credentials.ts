@@ -18,9 +18,9 @@ const BEARER = /^bearer +/i;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
- * Takes the bearer token from the Authorization header values exactly as they arrived (Node's
- * `req.headers` keeps only the first Authorization header and drops the rest silently; the caller
- * passes `req.headersDistinct.authorization` so duplicates are seen and refused).
+ * Takes the bearer token from the Authorization header values exactly as they arrived. Node's
+ * `req.headers` keeps only the first Authorization header and drops the rest silently, so the server
+ * passes every value from `req.rawHeaders` and a duplicate is refused here.
  */
 export function bearerToken(authorization: readonly string[] | undefined, maxTokenBytes: number): CredentialResult {
   if (authorization === undefined || authorization.length === 0) return { ok: false, problem: 'missing_token' };

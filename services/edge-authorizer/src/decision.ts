@@ -6,7 +6,7 @@ import { TokenRejectedError, type TokenRejection, type TokenVerifier, type Verif
 
 /** The parts of an auth subrequest a decision depends on. */
 export interface AuthorizationRequest {
-  /** Every Authorization header value as received (`req.headersDistinct.authorization`). */
+  /** Every Authorization header value as received (from `req.rawHeaders`: duplicates included). */
   readonly authorization: readonly string[] | undefined;
   /** Query string of the auth URI itself, without the "?". */
   readonly query: string;
@@ -53,7 +53,8 @@ export interface AuthorizerOptions {
 export class Authorizer {
   constructor(private readonly options: AuthorizerOptions) {}
 
-  async decide(request: AuthorizationRequest): Promise<Decision> {
+  /** Synchronous when the answer needs no signature check (cache hits, refusals); a Promise otherwise. */
+  decide(request: AuthorizationRequest): Decision | Promise<Decision> {
     const required = requirementFrom(request.query);
     if (!required.ok) return refuse(500, 'error', required.problem, undefined);
     const { requirement } = required;
@@ -70,28 +71,41 @@ export class Authorizer {
     }
 
     const { token } = credential;
-    const { cache, verifier } = this.options;
-    const key = cache === undefined ? '' : TokenCache.keyOf(token);
-    let identity = cache?.get(key);
-    const cacheUse: CacheUse = cache === undefined ? 'off' : identity === undefined ? 'miss' : 'hit';
-    if (identity === undefined) {
-      // Only new tokens need the shape check: a cache hit is byte for byte a token that verified.
-      if (!looksLikeCompactJws(token)) return { ...refuse(401, 'deny', 'malformed_token', invalidToken, requirement), cache: cacheUse };
-      try {
-        identity = await verifier.verify(token);
-      } catch (error) {
-        if (error instanceof KeysUnavailableError) return refuse(503, 'error', 'keys_unavailable', undefined, requirement);
-        const reason = error instanceof TokenRejectedError ? error.reason : 'verification_error';
-        return { ...refuse(401, 'deny', reason, invalidToken, requirement), cache: cacheUse };
-      }
-      cache?.set(key, identity);
-    }
-
-    if (!satisfies(requirement, identity.roles, identity.scopes)) {
-      return { status: 403, outcome: 'deny', reason: 'missing_role', challenge: insufficientScope, identity, requirement, cache: cacheUse };
-    }
-    return { status: 204, outcome: 'allow', reason: 'allowed', challenge: undefined, identity, requirement, cache: cacheUse };
+    const { cache } = this.options;
+    if (cache === undefined) return this.verifyThenDecide(token, requirement, undefined);
+    const key = TokenCache.keyOf(token);
+    const cached = cache.get(key);
+    return cached === undefined ? this.verifyThenDecide(token, requirement, { cache, key }) : byRole(cached, requirement, 'hit');
   }
+
+  /** `slot` is where the identity goes once verified; undefined when the cache is off. */
+  private async verifyThenDecide(
+    token: string,
+    requirement: Requirement,
+    slot: { readonly cache: TokenCache; readonly key: string } | undefined,
+  ): Promise<Decision> {
+    const cacheUse: CacheUse = slot === undefined ? 'off' : 'miss';
+    // Only new tokens need the shape check: a cache hit is byte for byte a token that verified.
+    if (!looksLikeCompactJws(token)) return { ...refuse(401, 'deny', 'malformed_token', invalidToken, requirement), cache: cacheUse };
+    let identity: VerifiedIdentity;
+    try {
+      identity = await this.options.verifier.verify(token);
+    } catch (error) {
+      if (error instanceof KeysUnavailableError) return refuse(503, 'error', 'keys_unavailable', undefined, requirement);
+      const reason = error instanceof TokenRejectedError ? error.reason : 'verification_error';
+      return { ...refuse(401, 'deny', reason, invalidToken, requirement), cache: cacheUse };
+    }
+    slot?.cache.set(slot.key, identity);
+    return byRole(identity, requirement, cacheUse);
+  }
+}
+
+/** The route's roles are checked on every request, cached token or not. */
+function byRole(identity: VerifiedIdentity, requirement: Requirement, cache: CacheUse): Decision {
+  if (!satisfies(requirement, identity.roles, identity.scopes)) {
+    return { status: 403, outcome: 'deny', reason: 'missing_role', challenge: insufficientScope, identity, requirement, cache };
+  }
+  return { status: 204, outcome: 'allow', reason: 'allowed', challenge: undefined, identity, requirement, cache };
 }
 
 const bareChallenge = 'Bearer';

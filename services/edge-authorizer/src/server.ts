@@ -85,19 +85,39 @@ function authorize(req: IncomingMessage, res: ServerResponse, query: string, dep
   const started = performance.now();
   const forwarded = req.headers['x-original-uri'];
   const originalUri = typeof forwarded === 'string' ? forwarded : undefined;
-  deps.authorizer
-    .decide({ authorization: req.headersDistinct['authorization'], query, originalUri })
-    .then(
-      (decision) => {
-        answer(res, decision);
-        record(req, decision, (performance.now() - started) / 1000, originalUri, deps);
-      },
-      (error: unknown) => {
-        // decide() maps every expected failure to a Decision; reaching this is a bug. Still closed.
-        empty(res, 500);
-        deps.logger.error({ err: error }, 'authorizer failed');
-      },
-    );
+  const finish = (decision: Decision): void => {
+    answer(res, decision);
+    record(req, decision, (performance.now() - started) / 1000, originalUri, deps);
+  };
+  // decide() turns every expected failure into a Decision; reaching fail() is a bug. Still closed.
+  const fail = (error: unknown): void => {
+    empty(res, 500);
+    deps.logger.error({ err: error }, 'authorizer failed');
+  };
+  let decision: Decision | Promise<Decision>;
+  try {
+    decision = deps.authorizer.decide({ authorization: authorizationValues(req.rawHeaders), query, originalUri });
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  // Cache hits and refusals come back synchronously: no promise, no extra tick on the hot path.
+  if (decision instanceof Promise) decision.then(finish, fail);
+  else finish(decision);
+}
+
+/**
+ * Every Authorization header as received. `req.headers` keeps only the first and silently drops the
+ * others, so a duplicate would go unnoticed; rawHeaders has them all (and is cheaper to scan than
+ * building `req.headersDistinct`).
+ */
+function authorizationValues(rawHeaders: readonly string[]): string[] | undefined {
+  let values: string[] | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') (values ??= []).push(rawHeaders[i + 1] as string);
+  }
+  return values;
 }
 
 /** No body on any answer to an auth subrequest: a body stops NGINX reusing the upstream connection. */

@@ -45,7 +45,7 @@ export async function startInProcess(
     port: address.port,
     clock,
     logs,
-    decide: (partial) =>
+    decide: async (partial) =>
       app.authorizer.decide({ authorization: partial.authorization, query: partial.query ?? 'roles=Model.Invoke', originalUri: partial.originalUri }),
     async ready() {
       for (let waited = 0; !app.keyStore.ready; waited += 20) {
