@@ -128,10 +128,7 @@ export interface ClusterServices extends ClusterMesh {
 export interface MeshOptions {
     /** Options for every component (e.g. a parent). */
     opts?: pulumi.ComponentResourceOptions;
-    /**
-     * Trust anchor slots during a rotation (README: "Rotating the mesh trust anchor"). Until the
-     * stack config has a key for it, set it here; the default is the single slot `blue`.
-     */
+    /** Trust anchor slots; overrides `mesh.pki.anchors` from the stack config (tests, tooling). */
     trustAnchors?: MeshPkiArgs["anchors"];
 }
 
@@ -151,7 +148,7 @@ export function deployMesh(config: StackConfig, deps: MeshDeps, options: MeshOpt
             issuerRenewBeforeDays: config.mesh.pki.issuerRenewBeforeDays,
             keyVault: { name: deps.keyVault.name, resourceGroupName: deps.keyVault.resourceGroupName },
             protectTrustAnchors: config.environment !== "dev",
-            ...(options.trustAnchors ? { anchors: options.trustAnchors } : {}),
+            anchors: options.trustAnchors ?? config.mesh.pki.anchors,
             tags: platformTags(config),
         },
         opts,
@@ -301,7 +298,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
                 scopes: route.scopes,
                 rateLimit: route.rateLimit ?? config.edge.rateLimit,
             },
-            { ...route.backend, podSelector: { [BACKEND_POD_LABEL]: route.backend.service } },
+            { ...route.backend, podSelector: route.backend.podSelector ?? { [BACKEND_POD_LABEL]: route.backend.service } },
         ),
     );
     routes.push(

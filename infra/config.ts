@@ -195,15 +195,22 @@ const meshSchema = z
                 anchorValidityDays: z.int().min(30).max(3650).default(3650).describe("Lifetime of the trust anchor (rotated by hand)."),
                 issuerValidityDays: z.int().min(7).max(730).default(365).describe("Lifetime of the identity issuer certificate."),
                 issuerRenewBeforeDays: z.int().min(1).max(365).default(30).describe("`pulumi up` re-issues the issuer this many days before expiry."),
+                anchors: z
+                    .strictObject({
+                        active: z.enum(["blue", "green"]).default("blue").describe("Trust anchor slot that signs the issuer."),
+                        alsoTrusted: z.enum(["blue", "green"]).optional().describe("A second slot kept in the trust bundle during a rotation."),
+                    })
+                    .default({ active: "blue" })
+                    .describe("Trust anchor slots; change them only to rotate the anchor (README: rotating the mesh trust anchor)."),
             })
-            .default({ anchorValidityDays: 3650, issuerValidityDays: 365, issuerRenewBeforeDays: 30 })
+            .default({ anchorValidityDays: 3650, issuerValidityDays: 365, issuerRenewBeforeDays: 30, anchors: { active: "blue" } })
             .describe("Mesh trust anchor and issuer lifetimes."),
     })
     .default({
         defaultInboundPolicy: "deny",
         accessLogs: false,
         highAvailability: false,
-        pki: { anchorValidityDays: 3650, issuerValidityDays: 365, issuerRenewBeforeDays: 30 },
+        pki: { anchorValidityDays: 3650, issuerValidityDays: 365, issuerRenewBeforeDays: 30, anchors: { active: "blue" } },
     })
     .describe("Linkerd mesh.");
 
@@ -266,6 +273,14 @@ const routeSchema = z.strictObject({
             service: k8sName.describe("Service name of the backend."),
             port: z.int().min(1).max(65535).describe("Service port of the backend."),
             serviceAccount: k8sName.describe("ServiceAccount of the backend pods (its Linkerd identity)."),
+            podSelector: z
+                .record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9._-]{1,63}$/, { error: "expected a label key" }), z.string().max(63))
+                .optional()
+                .describe("Labels of the backend pods, for their Linkerd Server; defaults to app.kubernetes.io/name: <service>."),
+            targetPort: z
+                .union([z.int().min(1).max(65535), k8sName])
+                .optional()
+                .describe("Container port (number or name) behind the Service port, when it differs."),
         })
         .describe("The in-cluster service behind the route."),
     roles: z.array(appRoleName).min(1, { error: "expected at least one role; every route requires one" }).describe("App roles that may call the route (any of them)."),
@@ -378,6 +393,9 @@ function crossFieldProblems(c: StackConfig): ConfigProblem[] {
     const pki = c.mesh.pki;
     if (pki.issuerRenewBeforeDays >= pki.issuerValidityDays) {
         fail(["mesh", "pki", "issuerRenewBeforeDays"], `must be below issuerValidityDays (${pki.issuerValidityDays})`);
+    }
+    if (pki.anchors.alsoTrusted === pki.anchors.active) {
+        fail(["mesh", "pki", "anchors", "alsoTrusted"], `must name the other slot than active (${pki.anchors.active})`);
     }
     if (pki.issuerValidityDays > pki.anchorValidityDays) {
         fail(["mesh", "pki", "issuerValidityDays"], `the issuer cannot outlive the trust anchor (${pki.anchorValidityDays} days)`);

@@ -55,7 +55,6 @@ export const DEFAULT_MESH_EXEMPT_NAMESPACES = [
     "linkerd",
     "linkerd-viz",
     "gatekeeper-system",
-    "azureml",
 ] as const;
 
 export const meshExemptionSchema: PolicyConfigSchema = {

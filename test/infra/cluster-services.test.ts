@@ -240,6 +240,20 @@ describe("cluster services (infra/cluster-services.ts)", function () {
         assert.equal(custom.stack.one("kubernetes:apps/v1:Deployment").input("spec.template.spec.containers[0].image"), pinned);
     });
 
+    it("selects a route's backend pods by app.kubernetes.io/name unless the route names its own labels and target port", async () => {
+        const serverOf = (stack: PlannedStack, namespace: string) =>
+            customResources(stack, `${LINKERD_POLICY}/v1beta3`, "Server").find((server) => objectNamespace(server) === namespace)!;
+        const { stack } = runs.get("prod")!;
+        assert.deepEqual(serverOf(stack, "models").input("spec.podSelector.matchLabels"), { "app.kubernetes.io/name": "churn-scorer" });
+        const raw = editConfig(shippedStackConfig("prod"), "amlmesh:routes", (routes: any) =>
+            routes.map((route: any) => (route.name === "churn-scoring" ? { ...route, backend: { ...route.backend, podSelector: { app: "scorer", tier: "model" }, targetPort: "http" } } : route)),
+        );
+        const custom = await plan("prod", raw);
+        const server = serverOf(custom.stack, "models");
+        assert.deepEqual(server.input("spec.podSelector.matchLabels"), { app: "scorer", tier: "model" });
+        assert.equal(server.input("spec.port"), "http");
+    });
+
     it("pins the authorizer tag to the service's package version, the tag CI builds", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "services", "edge-authorizer", "package.json"), "utf8")) as { version: string };
         assert.equal(EDGE_AUTHORIZER_IMAGE.tag, pkg.version);
@@ -286,9 +300,9 @@ describe("cluster services (infra/cluster-services.ts)", function () {
         }
     });
 
-    it("rolls a trust anchor rotation through the bundle, the Helm value and the issuer", async () => {
-        const config = parseStackConfig(shippedStackConfig("prod"));
-        const stack = await runComponents(() => deployClusterServices(config, fakeClusterDeps(), { trustAnchors: { active: "green", alsoTrusted: "blue" } }));
+    it("rolls a trust anchor rotation (mesh.pki.anchors) through the bundle, the Helm value and the issuer", async () => {
+        const raw = editConfig(shippedStackConfig("prod"), "amlmesh:mesh", (mesh: any) => ({ ...mesh, pki: { ...mesh.pki, anchors: { active: "green", alsoTrusted: "blue" } } }));
+        const { stack } = await plan("prod", raw);
         const count = (pem: unknown) => (String(pem).match(/-----BEGIN CERTIFICATE-----/g) ?? []).length;
         assert.equal(count(stack.one("kubernetes:core/v1:ConfigMap").input(["data", "ca-bundle.crt"])), 2);
         const values = stack.one("kubernetes:helm.sh/v3:Release", "linkerd-control-plane").input("values") as Record<string, unknown>;

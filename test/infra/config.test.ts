@@ -162,6 +162,11 @@ describe("stack config", () => {
             assertRefused(raw, "amlmesh:mesh.pki.issuerValidityDays", /cannot outlive the trust anchor/);
         });
 
+        it("a trust anchor rotation names two different slots", () => {
+            const raw = editConfig(prod(), "amlmesh:mesh", (mesh: any) => ({ ...mesh, pki: { ...mesh.pki, anchors: { active: "green", alsoTrusted: "green" } } }));
+            assertRefused(raw, "amlmesh:mesh.pki.anchors.alsoTrusted", /other slot than active \(green\)/);
+        });
+
         it("a route path is published once per host", () => {
             const raw = editConfig(prod(), "amlmesh:routes", (routes: any) => [...routes, { ...routes[0], name: "churn-copy" }]);
             assertRefused(raw, "amlmesh:routes[2].path", /ml\.example\.com\/models\/churn is published by another route/);
