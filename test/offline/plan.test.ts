@@ -129,6 +129,24 @@ describe("offline plan", function () {
             assert.match(result.stderr, /amlmesh:network\.subnets\.privateEndpoints: 10\.10\.0\.0\/24 overlaps subnet aksNodes/);
         });
 
+        it("a missing required key", async () => {
+            const result = await planText(shippedStackText("dev").replace(/^  amlmesh:tenantId: .*$/m, ""));
+            assert.equal(result.exitCode, 1);
+            assert.match(result.stderr, /amlmesh:tenantId: is required/);
+        });
+
+        it("a malformed value", async () => {
+            const result = await planText(shippedStackText("dev").replace("addressSpace: 10.10.0.0/16", "addressSpace: 10.10.0.0/33"));
+            assert.equal(result.exitCode, 1);
+            assert.match(result.stderr, /amlmesh:network\.addressSpace: got "10\.10\.0\.0\/33", expected an IPv4 CIDR block/);
+        });
+
+        it("a value out of range", async () => {
+            const result = await planText(shippedStackText("dev").replace("controllerReplicas: 1", "controllerReplicas: 0"));
+            assert.equal(result.exitCode, 1);
+            assert.match(result.stderr, /amlmesh:edge\.controllerReplicas: got 0, expected at least 1/);
+        });
+
         it("a stack without a file", async () => {
             const result = await planStack({ stack: "nosuch", json: false, configDir: dir });
             assert.equal(result.exitCode, 1);
