@@ -47,21 +47,23 @@ export interface AuthorizerOptions {
 
 /**
  * The decision in one place, independent of HTTP: the server, the tests and the benchmark all call
- * decide(). Order matters: configuration problems first (they are not the caller's fault), then how
- * the credential was presented, then the token itself, then the route's roles.
+ * decide(). Order matters: a token in a query string first (refused before anything reads it), then
+ * the route's configuration (not the caller's fault), then how the credential was presented, then
+ * the token itself, then the route's roles.
  */
 export class Authorizer {
   constructor(private readonly options: AuthorizerOptions) {}
 
   /** Synchronous when the answer needs no signature check (cache hits, refusals); a Promise otherwise. */
   decide(request: AuthorizationRequest): Decision | Promise<Decision> {
+    // First, so a token in a query string is never parsed or kept (not even as a memo key).
+    if (carriesQueryToken(request.query) || carriesQueryToken(queryOf(request.originalUri))) {
+      return refuse(401, 'deny', 'token_in_query', invalidRequest, undefined);
+    }
     const required = requirementFrom(request.query);
     if (!required.ok) return refuse(500, 'error', required.problem, undefined);
     const { requirement } = required;
 
-    if (carriesQueryToken(request.query) || carriesQueryToken(queryOf(request.originalUri))) {
-      return refuse(401, 'deny', 'token_in_query', invalidRequest, requirement);
-    }
     const credential = bearerToken(request.authorization, this.options.maxTokenBytes);
     if (!credential.ok) {
       const { problem } = credential;

@@ -19,14 +19,18 @@ export type RequirementResult =
 const NAME = /^[\x21-\x2b\x2d-\x7e]{1,128}$/; // visible ASCII without the comma separator
 const MAX_NAMES = 32;
 
-/** A route's query never changes, so parsed requirements are memoised (bounded: callers could vary it). */
+/**
+ * A route's query never changes, so parsed requirements are memoised. Bounded in entries and in key
+ * length, because a direct caller can send any query.
+ */
 const memo = new LRUCache<string, RequirementResult>({ max: 1024 });
+const MAX_MEMO_KEY = 512;
 
 export function requirementFrom(query: string): RequirementResult {
   const cached = memo.get(query);
   if (cached !== undefined) return cached;
   const result = parse(query);
-  memo.set(query, result);
+  if (query.length <= MAX_MEMO_KEY) memo.set(query, result);
   return result;
 }
 

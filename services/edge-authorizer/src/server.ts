@@ -68,7 +68,7 @@ function route(req: IncomingMessage, res: ServerResponse, deps: ServerDependenci
       return;
     case '/readyz':
       if (ready()) text(res, 200, 'ready\n');
-      else text(res, 503, 'not ready: no signing keys loaded\n');
+      else text(res, 503, 'not ready: no usable signing keys, or shutting down\n');
       return;
     case '/metrics':
       void deps.metrics.registry.metrics().then(

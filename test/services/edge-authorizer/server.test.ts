@@ -79,6 +79,8 @@ describe('edge-authorizer HTTP server', () => {
         const response = await authorize({ authorization: `Bearer ${token}`, 'x-original-uri': original });
         assert.equal(response.status, 401, original);
       }
+      // Checked before anything else, even before the route's own (missing) roles.
+      assert.equal((await authorize({}, `access_token=${token}`)).status, 401);
       const harmless = await authorize({ authorization: `Bearer ${token}`, 'x-original-uri': '/models/x?access_token_hint=1' });
       assert.equal(harmless.status, 204);
     });
