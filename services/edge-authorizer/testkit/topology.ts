@@ -25,6 +25,10 @@ export interface TopologyOptions {
   readonly nginx?: Pick<NginxOptions, 'routes' | 'workerProcesses' | 'accessLog'>;
   /** Write the authorizer's log to this file instead of a pipe read by this process. */
   readonly authorizerLogFile?: string;
+  /** Runs after the issuer starts and before the authorizer does (e.g. to break the JWKS). */
+  readonly prepareIssuer?: (issuer: TestIssuer) => void;
+  /** Wait for /readyz before returning (default true). */
+  readonly waitReady?: boolean;
 }
 
 const UPSTREAM_ENTRY = fileURLToPath(new URL('./upstream-main.ts', import.meta.url));
@@ -44,6 +48,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   try {
     const issuer = await TestIssuer.start();
     stops.push(() => issuer.stop());
+    options.prepareIssuer?.(issuer);
 
     let upstreamPort: number;
     let upstreamRequests = (): number => Number.NaN;
@@ -58,10 +63,10 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       upstreamRequests = upstream.requests;
     }
 
-    const authorizer = await startAuthorizerProcess(
-      authorizerEnv(issuer, options.authorizerEnv),
-      options.authorizerLogFile === undefined ? {} : { stdoutPath: options.authorizerLogFile },
-    );
+    const authorizer = await startAuthorizerProcess(authorizerEnv(issuer, options.authorizerEnv), {
+      waitReady: options.waitReady ?? true,
+      ...(options.authorizerLogFile === undefined ? {} : { stdoutPath: options.authorizerLogFile }),
+    });
     stops.push(() => authorizer.stop());
 
     const nginx = await startNginx({ authorizerPort: authorizer.port, upstreamPort, ...options.nginx });

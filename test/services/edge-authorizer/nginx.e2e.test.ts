@@ -8,6 +8,7 @@ import {
   segment,
   signRs256,
 } from '../../../services/edge-authorizer/testkit/issuer.js';
+import { waitReady } from '../../../services/edge-authorizer/testkit/authorizer.js';
 import { startTopology, type Topology } from '../../../services/edge-authorizer/testkit/topology.js';
 import type { Echo } from '../../../services/edge-authorizer/testkit/upstream.js';
 import { httpGet, rawStatusLine, type RawResponse } from './harness.js';
@@ -229,6 +230,19 @@ describe('edge-authorizer behind a real NGINX', function () {
     });
   });
 
+  describe('token cache', () => {
+    it('verifies a repeated token once and answers the rest from the cache', async () => {
+      const token = await mint();
+      const hits = async (): Promise<number> => {
+        const text = (await httpGet(`${edge.authorizer.url}/metrics`)).body;
+        return Number(/edge_authorizer_token_cache_lookups_total\{result="hit"\} (\d+)/.exec(text)?.[1] ?? 0);
+      };
+      const before = await hits();
+      for (let i = 0; i < 5; i += 1) assert.equal((await get('/models/m1/score', withToken(token))).status, 200);
+      assert.equal((await hits()) - before, 4);
+    });
+  });
+
   describe('log hygiene', () => {
     it('never wrote any of the tokens above to its log', async () => {
       // Lines arrive through a pipe; a last request whose line we wait for flushes everything before it.
@@ -239,6 +253,36 @@ describe('edge-authorizer behind a real NGINX', function () {
       for (const token of tokensUsed) assert.ok(!log.includes(token), 'a token appeared in the authorizer log');
       assert.ok(edge.authorizer.logLines().filter((line) => line['msg'] === 'decision').length > 20);
     });
+  });
+});
+
+describe('edge-authorizer behind a real NGINX, without signing keys', function () {
+  this.timeout(60_000);
+  let edge: Topology;
+
+  before(async function () {
+    if (!nginxAvailable()) this.skip();
+    // The JWKS answers 500 from the start: the authorizer never loads keys until it recovers.
+    edge = await startTopology({ prepareIssuer: (issuer) => (issuer.jwksStatus = 500), waitReady: false });
+  });
+  after(async () => {
+    await edge?.stop();
+  });
+
+  it('fails closed: a valid token gets 500 from NGINX, the backend is not reached, /readyz is 503', async () => {
+    const token = await edge.issuer.mint();
+    const response = await httpGet(`${edge.edgeUrl}/models/m1/score`, { authorization: `Bearer ${token}` });
+    assert.equal(response.status, 500);
+    assert.equal(edge.upstreamRequests(), 0);
+    assert.equal((await httpGet(`${edge.authorizer.url}/readyz`)).status, 503);
+    assert.match(edge.nginx.errorLog(), /auth request unexpected status: 503/);
+  });
+
+  it('recovers by itself once the JWKS is back', async () => {
+    edge.issuer.jwksStatus = 200;
+    await waitReady(edge.authorizer.url);
+    const response = await httpGet(`${edge.edgeUrl}/models/m1/score`, { authorization: `Bearer ${await edge.issuer.mint()}` });
+    assert.equal(response.status, 200);
   });
 });
 
