@@ -49,8 +49,9 @@ export class MissingKeyIdError extends Error {
  * The issuer's signing keys. jose's createLocalJWKSet does all key selection and import (kty, alg,
  * use, key_ops, RSA size); this class only decides when to fetch. It differs from createRemoteJWKSet
  * on purpose: a failed refresh keeps the last good keys (the issuer going away must not take the edge
- * down), refreshes run in the background rather than in a request, and the unknown-kid cooldown
- * counts from the last attempt, so a dead issuer is not hammered by tokens with random kids.
+ * down), refreshes run on a background interval (only a token with an unknown kid waits for one
+ * refetch), and the cooldown counts from the last attempt, so a dead issuer is not hammered by tokens
+ * with random kids.
  */
 export class KeyStore {
   private keys: LocalJWKSet | undefined;
