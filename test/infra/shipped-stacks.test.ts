@@ -6,10 +6,10 @@
  */
 import * as assert from "node:assert/strict";
 import { parseStackConfig } from "../../infra/config";
-import { AZUREML_EXTENSION_VERSION, EDGE_AUTHORIZER_IMAGE, GATEWAY_API, LINKERD, NGINX_INGRESS } from "../../components/versions";
+import { AZUREML_EXTENSION_VERSION } from "../../components/versions";
 import { shippedStackConfig } from "../harness";
 import { assertCustomResourcesValid } from "../support/crd-schemas";
-import { collectArtifacts, isFloating } from "../support/pinned-artifacts";
+import { assertArtifactsPinned } from "../support/pinned-artifacts";
 import { containsPrivateKey, findPlainPrivateKeys } from "../support/secrets-scan";
 import { plannedStack, STACKS } from "./azure-stacks";
 
@@ -24,19 +24,7 @@ describe("shipped stacks (whole program)", () => {
             it("pulls every chart, image and manifest from components/versions.ts, none floating", async () => {
                 const stack = await plannedStack(name);
                 const registry = String((stack.outputs.containerRegistry as { loginServer: string }).loginServer);
-                const pinned = new Set([
-                    `${LINKERD.crdsChart}@${LINKERD.chartVersion}`,
-                    `${LINKERD.controlPlaneChart}@${LINKERD.chartVersion}`,
-                    `${NGINX_INGRESS.chart}@${NGINX_INGRESS.chartVersion}`,
-                    `${NGINX_INGRESS.image.repository}:${NGINX_INGRESS.image.tag}`,
-                    `cr.l5d.io/linkerd/*:${LINKERD.version}`,
-                    `${registry}/${EDGE_AUTHORIZER_IMAGE.repository}:${EDGE_AUTHORIZER_IMAGE.tag}`,
-                    GATEWAY_API.manifestUrl,
-                ]);
-                for (const artifact of collectArtifacts(stack.resources.map((r) => r.captured))) {
-                    assert.ok(pinned.has(artifact.value), `${artifact.kind} ${artifact.value} (${artifact.urn} ${artifact.path}) is not pinned in components/versions.ts`);
-                    if (artifact.kind === "image" || artifact.kind === "image-tag") assert.ok(!isFloating(artifact.value), artifact.value);
-                }
+                assertArtifactsPinned(stack.resources.map((r) => r.captured), registry);
                 const extension = stack.one("azure-native:kubernetesconfiguration:Extension");
                 assert.equal(extension.input("version"), AZUREML_EXTENSION_VERSION);
                 assert.equal(extension.input("autoUpgradeMinorVersion"), false);

@@ -3,6 +3,8 @@
  * workload specs and in chart values) and remote manifests. Tests compare the list with
  * components/versions.ts, the one place versions are pinned.
  */
+import * as assert from "node:assert/strict";
+import { EDGE_AUTHORIZER_IMAGE, GATEWAY_API, LINKERD, NGINX_INGRESS } from "../../components/versions";
 import type { CapturedResource } from "../../offline/document";
 import { unwrapWire } from "../../offline/wire";
 
@@ -74,4 +76,26 @@ export function isFloating(reference: string): boolean {
     if (/@sha256:[a-f0-9]{64}$/.test(reference)) return false;
     const tag = /:([^/:]+)$/.exec(reference)?.[1];
     return tag === undefined || tag === "latest" || tag === "" || /^(stable|edge|main|master|dev)$/.test(tag);
+}
+
+/**
+ * Asserts that every chart, image and manifest among `resources` is one that
+ * components/versions.ts pins (the edge authorizer from `registry`), and that no image floats.
+ */
+export function assertArtifactsPinned(resources: readonly CapturedResource[], registry: string): void {
+    const pinned = new Set([
+        `${LINKERD.crdsChart}@${LINKERD.chartVersion}`,
+        `${LINKERD.controlPlaneChart}@${LINKERD.chartVersion}`,
+        `${NGINX_INGRESS.chart}@${NGINX_INGRESS.chartVersion}`,
+        `${NGINX_INGRESS.image.repository}:${NGINX_INGRESS.image.tag}`,
+        `cr.l5d.io/linkerd/*:${LINKERD.version}`,
+        `${registry}/${EDGE_AUTHORIZER_IMAGE.repository}:${EDGE_AUTHORIZER_IMAGE.tag}`,
+        GATEWAY_API.manifestUrl,
+    ]);
+    const artifacts = collectArtifacts(resources);
+    assert.ok(artifacts.length >= pinned.size, `only ${artifacts.length} artifacts found`);
+    for (const artifact of artifacts) {
+        assert.ok(pinned.has(artifact.value), `${artifact.kind} ${artifact.value} (${artifact.urn} ${artifact.path}) is not pinned in components/versions.ts`);
+        if (artifact.kind === "image" || artifact.kind === "image-tag") assert.ok(!isFloating(artifact.value), artifact.value);
+    }
 }
