@@ -43,12 +43,20 @@ const SECRET_KEY_SUFFIXES = ["password", "passwd", "clientsecret", "apikey", "ac
  */
 const KUBERNETES_SECRET_REFERENCE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-/** Values that stand for a secret rather than being one: masks, references, templates, file paths. */
-function isPlaceholder(value: string): boolean {
+/** A key name in lower case with punctuation removed, as the key-name lists hold them. */
+function normalizeKey(key: string): string {
+    return key.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+/**
+ * Values that stand for a secret rather than being one: masks, references, templates, file paths.
+ * A `<namespace>/<name>` Secret reference counts only under a key called `secret`.
+ */
+function isPlaceholder(key: string, value: string): boolean {
     const trimmed = value.trim();
     return (
         trimmed.length < 6 ||
-        KUBERNETES_SECRET_REFERENCE.test(trimmed) ||
+        (normalizeKey(key) === "secret" && KUBERNETES_SECRET_REFERENCE.test(trimmed)) ||
         /^\[(secret|unknown)\]$/.test(trimmed) ||
         /^(\$\(|\$\{|\{\{|%\{)/.test(trimmed) ||
         /^(\/|\.\/|file:)[^\s]*$/.test(trimmed) ||
@@ -57,7 +65,7 @@ function isPlaceholder(value: string): boolean {
 }
 
 export function isSecretKeyName(key: string): boolean {
-    const normalized = key.toLowerCase().replace(/[^a-z0-9]/g, "");
+    const normalized = normalizeKey(key);
     return SECRET_KEY_NAMES.has(normalized) || SECRET_KEY_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
 }
 
@@ -65,6 +73,6 @@ export function isSecretKeyName(key: string): boolean {
 export function secretKind(key: string | undefined, value: unknown): string | undefined {
     if (typeof value !== "string") return undefined;
     for (const [kind, pattern] of VALUE_PATTERNS) if (pattern.test(value)) return kind;
-    if (key !== undefined && isSecretKeyName(key) && !isPlaceholder(value)) return `a literal value for '${key}'`;
+    if (key !== undefined && isSecretKeyName(key) && !isPlaceholder(key, value)) return `a literal value for '${key}'`;
     return undefined;
 }

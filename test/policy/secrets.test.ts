@@ -24,6 +24,7 @@ describe("policy: secrets", () => {
             assert.match(secretKind("adminPassword", "Winter2026!") ?? "", /literal value for 'adminPassword'/);
             assert.match(secretKind("client_secret", "not-a-real-secret") ?? "", /client_secret/);
             assert.match(secretKind("secret", "Hunter2/Winter") ?? "", /literal value for 'secret'/);
+            assert.match(secretKind("password", "admin/hunter22") ?? "", /literal value for 'password'/);
             for (const [key, value] of [
                 ["password", "[secret]"],
                 ["password", "$(DB_PASSWORD)"],
