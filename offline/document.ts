@@ -9,7 +9,10 @@
  * - `PlanDocumentResource` is what the plan prints: secrets masked, safe to log and diff.
  */
 
-export type Environment = "dev" | "staging" | "prod";
+import type { Environment } from "../policy/lib/settings";
+
+/** The stack environments, as the policy pack knows them (one list, in `policy/lib/settings.ts`). */
+export type { Environment };
 
 /** A property value in Pulumi's RPC wire format (see `@pulumi/pulumi/runtime/rpc`). */
 export type WireValue = unknown;

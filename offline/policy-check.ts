@@ -9,13 +9,13 @@
 import "./lean-startup"; // first: trims SDK start-up before @pulumi/pulumi loads
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { ENVIRONMENTS, isEnvironment } from "../policy/lib/settings";
 import type { Environment, PolicyReport } from "./document";
 import { parsePolicyConfig, PolicyConfigError, type PolicyConfigFile } from "./policy-config";
 import { runPolicies } from "./policy-runner";
 import { DOCUMENT_KIND_LABELS, DocumentError, readResourceDocument, type ResourceDocument } from "./resource-documents";
 
 const USAGE = "usage: npm run policy:check -- <file> [--json] [--env dev|staging|prod] [--config <policy-config.json>]";
-const ENVIRONMENTS: readonly Environment[] = ["dev", "staging", "prod"];
 
 export const EXIT = { ok: 0, mandatoryViolations: 1, badInput: 2, internalError: 3 } as const;
 
@@ -30,10 +30,6 @@ export interface CheckOutput {
 interface EnvironmentChoice {
     environment: Environment;
     source: string;
-}
-
-function isEnvironment(value: string | undefined): value is Environment {
-    return value !== undefined && (ENVIRONMENTS as readonly string[]).includes(value);
 }
 
 function chooseEnvironment(document: ResourceDocument, requested: string | undefined): EnvironmentChoice {

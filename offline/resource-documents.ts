@@ -11,6 +11,7 @@
  * mistakes the mask for a literal.
  */
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { isEnvironment } from "../policy/lib/settings";
 import { SECRET_MASK, UNKNOWN_MASK, type CapturedResource, type CapturedResourceOptions, type Environment } from "./document";
 
 export type DocumentKind = "offline-plan" | "preview" | "stack-export";
@@ -162,7 +163,7 @@ function readOfflinePlan(document: Json): ResourceDocument {
         kind: "offline-plan",
         resources,
         stack: typeof document.stack === "string" ? document.stack : undefined,
-        environment: environment === "dev" || environment === "staging" || environment === "prod" ? environment : undefined,
+        environment: isEnvironment(environment) ? environment : undefined,
     };
 }
 

@@ -8,7 +8,7 @@ import type { PolicyConfigSchema } from "@pulumi/policy";
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
-function isEnvironment(value: unknown): value is Environment {
+export function isEnvironment(value: unknown): value is Environment {
     return typeof value === "string" && (ENVIRONMENTS as readonly string[]).includes(value);
 }
 
