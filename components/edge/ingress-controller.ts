@@ -135,13 +135,13 @@ export class IngressController extends pulumi.ComponentResource {
 }
 
 /** The `objects` parameter of an Azure Key Vault SecretProviderClass (a YAML document in a string). */
-export function keyVaultObjects(objects: { objectName: string; objectType: "secret" | "cert" | "key" }[]): string {
+function keyVaultObjects(objects: { objectName: string; objectType: "secret" | "cert" | "key" }[]): string {
     const entries = objects.map((object) => `  - |\n    objectName: ${object.objectName}\n    objectType: ${object.objectType}\n`);
     return `array:\n${entries.join("")}`;
 }
 
 /** JSON access log line: who, what, which upstream, how long. No query strings, no headers with credentials. */
-export const ACCESS_LOG_FORMAT = JSON.stringify({
+const ACCESS_LOG_FORMAT = JSON.stringify({
     time: "$time_iso8601",
     request_id: "$request_id",
     remote_addr: "$remote_addr",
@@ -166,8 +166,8 @@ interface ValuesInput extends IngressControllerArgs {
     secretProviderClass: string;
 }
 
-/** Helm values of the nginx-ingress chart. Exported for tests. */
-export function ingressControllerValues(args: ValuesInput): Record<string, unknown> {
+/** Helm values of the nginx-ingress chart. */
+function ingressControllerValues(args: ValuesInput): Record<string, unknown> {
     const selectorLabels = { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": RELEASE_NAME };
     const resources = args.resources ?? { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", memory: "1Gi" } };
     const controller: Record<string, unknown> = {

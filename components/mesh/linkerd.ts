@@ -155,8 +155,8 @@ export class Linkerd extends pulumi.ComponentResource implements MeshControlPlan
     }
 }
 
-/** Helm values of linkerd-control-plane. Exported for tests and the plan document. */
-export function controlPlaneValues(args: LinkerdArgs, probeNetworks: readonly string[], trustDomain: string): Record<string, unknown> {
+/** Helm values of linkerd-control-plane. */
+function controlPlaneValues(args: LinkerdArgs, probeNetworks: readonly string[], trustDomain: string): Record<string, unknown> {
     const ha = args.highAvailability;
     const proxyResources: LinkerdResources =
         args.proxyResources ?? (ha ? { cpu: { request: "100m" }, memory: { request: "20Mi", limit: "250Mi" } } : { cpu: { request: "20m" }, memory: { request: "20Mi", limit: "250Mi" } });

@@ -72,7 +72,7 @@ export class MeshedNamespace extends pulumi.ComponentResource implements Namespa
 }
 
 /** The annotations that mesh a namespace. */
-export function meshNamespaceAnnotations(policy: MeshInboundPolicy, accessLogs: boolean): Record<string, string> {
+function meshNamespaceAnnotations(policy: MeshInboundPolicy, accessLogs: boolean): Record<string, string> {
     return {
         [LINKERD_ANNOTATIONS.inject]: "enabled",
         [LINKERD_ANNOTATIONS.defaultInboundPolicy]: policy,

@@ -50,11 +50,6 @@ export interface MeshControlPlane {
     readonly trustDomain: string;
 }
 
-/** The Linkerd mTLS identity of a ServiceAccount, as it appears in proxy logs and metrics. */
-export function meshIdentityName(account: ServiceAccountRef, trustDomain = "cluster.local"): string {
-    return `${account.name}.${account.namespace}.serviceaccount.identity.linkerd.${trustDomain}`;
-}
-
 /** RFC 1123 label check for names that end up in Kubernetes object names. */
 export function assertKubernetesName(what: string, value: string): void {
     if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(value)) {
