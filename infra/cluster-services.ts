@@ -16,7 +16,7 @@ import { ProtectedRoute, type EdgeRef } from "../components/edge/protected-route
 import type { MeshAuthorization } from "../components/mesh/authorization";
 import { Linkerd } from "../components/mesh/linkerd";
 import { MeshedNamespace } from "../components/mesh/meshed-namespace";
-import { MeshPki, type MeshPkiArgs } from "../components/mesh/pki";
+import { MeshPki } from "../components/mesh/pki";
 import { childName } from "../components/mesh/types";
 import { WorkloadServiceAccount } from "../components/mesh/workload-service-account";
 import { EDGE_AUTHORIZER_IMAGE } from "../components/versions";
@@ -125,21 +125,13 @@ export interface ClusterServices extends ClusterMesh {
     authorizerImage: pulumi.Output<string>;
 }
 
-export interface MeshOptions {
-    /** Options for every component (e.g. a parent). */
-    opts?: pulumi.ComponentResourceOptions;
-    /** Trust anchor slots; overrides `mesh.pki.anchors` from the stack config (tests, tooling). */
-    trustAnchors?: MeshPkiArgs["anchors"];
-}
-
 /**
  * The mesh alone. Call it early when something on the Azure side needs a meshed namespace
  * before the edge exists (the ML namespace must exist before the cluster is attached as
  * compute), then hand the result to `deployClusterServices`.
  */
-export function deployMesh(config: StackConfig, deps: MeshDeps, options: MeshOptions = {}): ClusterMesh {
-    const opts = options.opts ?? {};
-    const k8sOpts: pulumi.ComponentResourceOptions = { ...opts, provider: deps.kubernetesProvider };
+export function deployMesh(config: StackConfig, deps: MeshDeps): ClusterMesh {
+    const k8sOpts: pulumi.ComponentResourceOptions = { provider: deps.kubernetesProvider };
     const pki = new MeshPki(
         "mesh-pki",
         {
@@ -148,10 +140,9 @@ export function deployMesh(config: StackConfig, deps: MeshDeps, options: MeshOpt
             issuerRenewBeforeDays: config.mesh.pki.issuerRenewBeforeDays,
             keyVault: { name: deps.keyVault.name, resourceGroupName: deps.keyVault.resourceGroupName },
             protectTrustAnchors: config.environment !== "dev",
-            anchors: options.trustAnchors ?? config.mesh.pki.anchors,
+            anchors: config.mesh.pki.anchors,
             tags: platformTags(config),
         },
-        opts,
     );
     const linkerd = new Linkerd(
         "linkerd",
@@ -191,15 +182,14 @@ export function deployMesh(config: StackConfig, deps: MeshDeps, options: MeshOpt
 export function deployClusterServices<I extends WorkloadIdentityHandle>(
     config: StackConfig,
     deps: ClusterServiceDeps<I>,
-    options: MeshOptions & { mesh?: ClusterMesh } = {},
+    options: { mesh?: ClusterMesh } = {},
 ): ClusterServices {
-    const opts = options.opts ?? {};
     const nonDev = config.environment !== "dev";
-    const k8sOpts: pulumi.ComponentResourceOptions = { ...opts, provider: deps.kubernetesProvider };
+    const k8sOpts: pulumi.ComponentResourceOptions = { provider: deps.kubernetesProvider };
     const inferenceRoles = checkInferenceRoute(config);
 
     // --- Mesh: every namespace with workloads is meshed ------------------------------------
-    const mesh = options.mesh ?? deployMesh(config, deps, options);
+    const mesh = options.mesh ?? deployMesh(config, deps);
     const { linkerd } = mesh;
     const ingressNamespace = mesh.namespace(CLUSTER_NAMES.ingressNamespace);
     const authorizerNamespace = mesh.namespace(CLUSTER_NAMES.authorizerNamespace);
