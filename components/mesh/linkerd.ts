@@ -209,7 +209,6 @@ function controlPlaneValues(args: LinkerdArgs, probeNetworks: readonly string[],
             deploymentStrategy: { rollingUpdate: { maxUnavailable: 1, maxSurge: "25%" } },
             enablePodAntiAffinity: true,
             identityResources: { cpu: { request: "100m" }, memory: { request: "10Mi", limit: "250Mi" } },
-            heartbeatResources: controllerResources,
         });
     }
     return values;
