@@ -13,6 +13,7 @@
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { isEnvironment } from "../policy/lib/settings";
 import { SECRET_MASK, UNKNOWN_MASK, type CapturedResource, type CapturedResourceOptions, type Environment } from "./document";
+import { isObject, wireSecret } from "./wire";
 
 export type DocumentKind = "offline-plan" | "preview" | "stack-export";
 
@@ -40,12 +41,6 @@ export class DocumentError extends Error {
 }
 
 type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-const wireSecret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
 
 /** Printed values back to wire format: masks become a wire secret or the unknown sentinel. */
 function fromPrinted(value: unknown): unknown {

@@ -8,8 +8,14 @@ import { SECRET_MASK, UNKNOWN_MASK } from "./document";
 
 type WireObject = Record<string, unknown>;
 
-function isObject(value: unknown): value is WireObject {
+/** A plain object (not null, not an array). */
+export function isObject(value: unknown): value is WireObject {
     return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The value wrapped in the secret signature object, as the engine passes secrets. */
+export function wireSecret(value: unknown): WireObject {
+    return { [specialSigKey]: specialSecretSig, value };
 }
 
 export function isWireSecret(value: unknown): value is { value?: unknown } {

@@ -9,16 +9,11 @@
  * real deployment's state.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { wireSecret } from "../wire";
 import { deterministicSuffix, deterministicUuid } from "./identifiers";
 import type { ResourceMock } from "./types";
 
 const FIXED_NOW = Date.parse("2026-01-01T00:00:00Z");
-
-/** A value in the wire format of a secret, as the engine returns secret outputs. */
-function secretOutput(value: unknown): Record<string, unknown> {
-    return { [specialSigKey]: specialSecretSig, value };
-}
 
 function fakeCertificate(seed: string): string {
     const body = Buffer.from(`offline certificate ${seed}`).toString("base64");
@@ -42,12 +37,13 @@ export const tlsMock: ResourceMock = (args) => {
                 args.inputs.algorithm === "RSA"
                     ? generateKeyPairSync("rsa", { modulusLength: Number(args.inputs.rsaBits ?? 2048) })
                     : generateKeyPairSync("ec", { namedCurve: "P-256" });
+            const pkcs8Pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
             return {
                 id: deterministicSuffix(seed, 40),
                 state: {
                     ...args.inputs,
-                    privateKeyPem: secretOutput(privateKey.export({ type: "pkcs8", format: "pem" }).toString()),
-                    privateKeyPemPkcs8: secretOutput(privateKey.export({ type: "pkcs8", format: "pem" }).toString()),
+                    privateKeyPem: wireSecret(pkcs8Pem),
+                    privateKeyPemPkcs8: wireSecret(pkcs8Pem),
                     publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
                 },
             };

@@ -3,17 +3,18 @@
  * them to the runner), and assertions over the runner's report.
  */
 import * as assert from "node:assert/strict";
-import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import type { CapturedResource, Environment, PolicyReport, PolicyViolation } from "../../offline/document";
 import type { PolicyConfigFile } from "../../offline/policy-config";
 import { runPolicies } from "../../offline/policy-runner";
+import { wireSecret } from "../../offline/wire";
 
 /** A value computed during preview (the engine's unknown sentinel). */
 export const UNKNOWN = unknownValue;
 
 /** A secret value in wire format. */
 export function secret(value: unknown): Record<string, unknown> {
-    return { [specialSigKey]: specialSecretSig, value };
+    return wireSecret(value);
 }
 
 export interface ResourceExtras {
