@@ -12,7 +12,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MeshAuthorization } from "../mesh/authorization";
-import { assertReplicas, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
+import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
 
 export interface EdgeAuthorizerArgs {
     /** A meshed namespace for the authorizer. */
@@ -97,7 +97,7 @@ export class EdgeAuthorizer extends pulumi.ComponentResource {
                     selector: { matchLabels: selector },
                     strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: args.replicas > 1 ? 1 : 0 } },
                     template: {
-                        metadata: { labels, annotations: { "linkerd.io/inject": "enabled" } },
+                        metadata: { labels, annotations: { [LINKERD_ANNOTATIONS.inject]: "enabled" } },
                         spec: {
                             serviceAccountName: name,
                             automountServiceAccountToken: false,

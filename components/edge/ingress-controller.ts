@@ -15,6 +15,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CLIENT_ID_ANNOTATION, USE_LABEL } from "../azure/workload-identity";
 import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
 import { NGINX_INGRESS } from "../versions";
 
@@ -205,12 +206,12 @@ function ingressControllerValues(args: ValuesInput): Record<string, unknown> {
                 [LINKERD_ANNOTATIONS.inject]: "enabled",
                 [LINKERD_ANNOTATIONS.skipInboundPorts]: "80,443",
             },
-            extraLabels: { ...PLATFORM_LABELS, "azure.workload.identity/use": "true" },
+            extraLabels: { ...PLATFORM_LABELS, [USE_LABEL]: "true" },
         },
         serviceAccount: {
             name: args.serviceAccountName,
             annotations: {
-                "azure.workload.identity/client-id": args.defaultTls.clientId,
+                [CLIENT_ID_ANNOTATION]: args.defaultTls.clientId,
                 "azure.workload.identity/tenant-id": args.defaultTls.tenantId,
             },
         },

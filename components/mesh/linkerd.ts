@@ -15,7 +15,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY_API, LINKERD } from "../versions";
-import { PLATFORM_LABELS, type MeshControlPlane } from "./types";
+import { LINKERD_ANNOTATIONS, PLATFORM_LABELS, type MeshControlPlane } from "./types";
 
 /** Requests and limits in the chart's own shape (`cpu.request`, `memory.limit`, ...). */
 export interface LinkerdResources {
@@ -85,7 +85,7 @@ export class Linkerd extends pulumi.ComponentResource implements MeshControlPlan
                     name: namespace,
                     // As `linkerd install` creates it: the control plane injects its own proxies,
                     // and the admission webhooks leave it alone.
-                    annotations: { "linkerd.io/inject": "disabled" },
+                    annotations: { [LINKERD_ANNOTATIONS.inject]: "disabled" },
                     labels: {
                         ...labels,
                         "linkerd.io/is-control-plane": "true",

@@ -6,6 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CLIENT_ID_ANNOTATION } from "../azure/workload-identity";
 import { assertKubernetesName, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "./types";
 
 export interface WorkloadServiceAccountArgs {
@@ -33,7 +34,7 @@ export class WorkloadServiceAccount extends pulumi.ComponentResource {
                     namespace: args.namespace.name,
                     labels: { ...PLATFORM_LABELS },
                     annotations: {
-                        "azure.workload.identity/client-id": args.clientId,
+                        [CLIENT_ID_ANNOTATION]: args.clientId,
                         "azure.workload.identity/tenant-id": args.tenantId,
                     },
                 },

@@ -8,7 +8,7 @@ import { parseStackConfig, type StackConfig } from "../../infra/config";
 import { editConfig, PROJECT_ROOT, runComponents, shippedStackConfig, type PlannedStack, type TestResource } from "../harness";
 import { customResources, objectName, objectNamespace } from "../support/cluster-fixtures";
 import { assertCustomResourcesValid } from "../support/crd-schemas";
-import { fakeClusterDeps, TEST_REGISTRY } from "../support/fake-azure-deps";
+import { fakeClusterDeps, TEST_API_CLIENT_ID, TEST_API_IDENTIFIER_URI, TEST_REGISTRY } from "../support/fake-azure-deps";
 import { assertArtifactsPinned } from "../support/pinned-artifacts";
 import { containsPrivateKey, findPlainPrivateKeys } from "../support/secrets-scan";
 
@@ -215,7 +215,7 @@ describe("cluster services (infra/cluster-services.ts)", function () {
         );
         assert.equal(env.AUTHZ_ISSUER, `https://login.microsoftonline.com/${config.tenantId}/v2.0`);
         assert.equal(env.AUTHZ_TENANT_ID, config.tenantId);
-        assert.equal(env.AUTHZ_AUDIENCES, "api://amlmesh-test,6e0f6c1d-3c1a-4a8e-9a57-0b1f1f1c2d3e");
+        assert.equal(env.AUTHZ_AUDIENCES, `${TEST_API_IDENTIFIER_URI},${TEST_API_CLIENT_ID}`);
         assert.equal(
             stack.one("kubernetes:apps/v1:Deployment").input("spec.template.spec.containers[0].image"),
             `${TEST_REGISTRY}/${EDGE_AUTHORIZER_IMAGE.repository}:${EDGE_AUTHORIZER_IMAGE.tag}`,

@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { MESH_INJECTION_LABEL } from "../../components/mesh/linkerd";
 import type { MeshControlPlane, NamespaceHandle } from "../../components/mesh/types";
 import type { PlannedStack, TestResource } from "../harness";
 
@@ -18,7 +19,7 @@ export function namespaceHandle(name: string, ready: pulumi.Resource[] = []): Na
 }
 
 export function fakeControlPlane(ready: pulumi.Resource[] = []): MeshControlPlane {
-    return { ready, injectionLabels: { "mesh.amlmesh.io/injection": "enabled" }, probeNetworks: ["10.30.0.0/19"], trustDomain: "cluster.local" };
+    return { ready, injectionLabels: { [MESH_INJECTION_LABEL.key]: MESH_INJECTION_LABEL.value }, probeNetworks: ["10.30.0.0/19"], trustDomain: "cluster.local" };
 }
 
 /** Custom resources of one kind, by `kind` input (e.g. "Server", "VirtualServer"). */

@@ -1,10 +1,9 @@
 import * as assert from "node:assert/strict";
 import { EdgeAuthorizer, type EdgeAuthorizerArgs } from "../../../components/edge/authorizer";
-import { runComponents, type PlannedStack, type TestResource } from "../../harness";
+import { runComponents, TEST_TENANT_ID, type PlannedStack, type TestResource } from "../../harness";
 import { customResources, namespaceHandle, testProvider } from "../../support/cluster-fixtures";
 import { assertCustomResourcesValid } from "../../support/crd-schemas";
 
-const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const INGRESS = { namespace: "nginx-ingress", name: "nginx-ingress" };
 const IMAGE = "craml.azurecr.io/edge-authorizer:0.1.0";
 
@@ -14,7 +13,7 @@ function args(overrides: Partial<EdgeAuthorizerArgs> = {}): EdgeAuthorizerArgs {
         image: IMAGE,
         replicas: 3,
         highAvailability: true,
-        tenantId: TENANT,
+        tenantId: TEST_TENANT_ID,
         audiences: ["api://amlmesh-prod", "6e0f6c1d-3c1a-4a8e-9a57-0b1f1f1c2d3e"],
         ingress: INGRESS,
         probeNetworks: ["0.0.0.0/0", "::/0"],
@@ -39,8 +38,8 @@ describe("EdgeAuthorizer", () => {
 
     it("is configured from the API app: tenant, v2 issuer, both audiences", () => {
         const e = env(prod);
-        assert.equal(e.AUTHZ_TENANT_ID, TENANT);
-        assert.equal(e.AUTHZ_ISSUER, `https://login.microsoftonline.com/${TENANT}/v2.0`);
+        assert.equal(e.AUTHZ_TENANT_ID, TEST_TENANT_ID);
+        assert.equal(e.AUTHZ_ISSUER, `https://login.microsoftonline.com/${TEST_TENANT_ID}/v2.0`);
         assert.equal(e.AUTHZ_AUDIENCES, "api://amlmesh-prod,6e0f6c1d-3c1a-4a8e-9a57-0b1f1f1c2d3e");
         assert.equal(e.AUTHZ_PORT, "8080");
         assert.equal(container(prod).image, IMAGE);

@@ -2,12 +2,11 @@ import * as assert from "node:assert/strict";
 import * as random from "@pulumi/random";
 import { IngressController, type IngressControllerArgs } from "../../../components/edge/ingress-controller";
 import { NGINX_INGRESS } from "../../../components/versions";
-import { runComponents, type PlannedStack, type TestResource } from "../../harness";
+import { runComponents, TEST_TENANT_ID, type PlannedStack, type TestResource } from "../../harness";
 import { namespaceHandle, testProvider } from "../../support/cluster-fixtures";
 import { assertCustomResourcesValid } from "../../support/crd-schemas";
 
 const CLIENT_ID = "0c4b3f4e-8b1a-4a0c-9a44-1d2e3f4a5b6c";
-const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
 function args(overrides: Partial<IngressControllerArgs> = {}): IngressControllerArgs {
     return {
@@ -16,7 +15,7 @@ function args(overrides: Partial<IngressControllerArgs> = {}): IngressController
         highAvailability: true,
         exposure: "internal",
         serviceAccountName: "nginx-ingress",
-        defaultTls: { certificateName: "edge-tls", keyVaultName: "kv-aml-prod", tenantId: TENANT, clientId: CLIENT_ID },
+        defaultTls: { certificateName: "edge-tls", keyVaultName: "kv-aml-prod", tenantId: TEST_TENANT_ID, clientId: CLIENT_ID },
         ...overrides,
     };
 }
@@ -107,7 +106,7 @@ describe("IngressController", () => {
         assert.equal(parameters.usePodIdentity, "false");
         assert.equal(parameters.clientID, CLIENT_ID);
         assert.equal(parameters.keyvaultName, "kv-aml-prod");
-        assert.equal(parameters.tenantId, TENANT);
+        assert.equal(parameters.tenantId, TEST_TENANT_ID);
         assert.match(parameters.objects, /objectName: edge-tls\n\s+objectType: secret/);
         const [synced] = spc.input("spec.secretObjects") as { secretName: string; type: string; data: { objectName: string; key: string }[] }[];
         assert.equal(synced.type, "kubernetes.io/tls");
