@@ -11,6 +11,7 @@ import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { specialResourceSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
 import type { CapturedResource, CapturedResourceOptions } from "./document";
+import { nameFromUrn, typeFromUrn } from "./resource-documents";
 
 type RpcCallback = (error: Error | null | undefined, response?: analyzerProto.AnalyzeResponse) => void;
 type RpcHandler<Request> = (call: { request: Request }, callback: RpcCallback) => Promise<void>;
@@ -153,8 +154,8 @@ export class AnalyzerResourceMessages {
         const captured = providers.get(urn);
         const message = new analyzerProto.AnalyzerProviderResource();
         message.setUrn(urn);
-        message.setName(captured?.name ?? urn.split("::").pop() ?? "");
-        message.setType(captured?.type ?? (urn.split("::")[2]?.split("$").pop() ?? ""));
+        message.setName(captured?.name ?? nameFromUrn(urn));
+        message.setType(captured?.type ?? typeFromUrn(urn));
         message.setProperties(Struct.fromJavaScript((toAnalyzerValue(captured?.inputs ?? {}) ?? {}) as Record<string, JavaScriptValue>));
         return message;
     }

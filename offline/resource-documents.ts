@@ -11,7 +11,7 @@
  * mistakes the mask for a literal.
  */
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { isEnvironment } from "../policy/lib/settings";
+import { isEnvironment, stackNameOf } from "../policy/lib/settings";
 import { SECRET_MASK, UNKNOWN_MASK, type CapturedResource, type CapturedResourceOptions, type Environment } from "./document";
 import { isObject, wireSecret } from "./wire";
 
@@ -69,17 +69,15 @@ function fromState(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, fromState(inner)]));
 }
 
-function nameFromUrn(urn: string): string {
+/** The resource name, the URN's last `::` segment. */
+export function nameFromUrn(urn: string): string {
     return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
-function typeFromUrn(urn: string): string {
+/** The resource's own type, the last `$` link of the URN's type chain (parent types come first). */
+export function typeFromUrn(urn: string): string {
     const typeChain = urn.split("::")[2] ?? "";
     return typeChain.slice(typeChain.lastIndexOf("$") + 1);
-}
-
-export function stackFromUrn(urn: string): string | undefined {
-    return /^urn:pulumi:([^:]+)::/.exec(urn)?.[1];
 }
 
 function strings(value: unknown): string[] {
@@ -162,7 +160,7 @@ function readOfflinePlan(document: Json): ResourceDocument {
     };
 }
 
-/** Step operations whose new state will exist after the update. */
+/** Step operations after which the resource no longer exists; their new state is skipped. */
 const REMOVING_OPS = new Set(["delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"]);
 
 function readPreview(document: Json): ResourceDocument {
@@ -176,7 +174,7 @@ function readPreview(document: Json): ResourceDocument {
         byUrn.set(resource.urn, resource);
     });
     const resources = [...byUrn.values()];
-    return { kind: "preview", resources, stack: resources[0] ? stackFromUrn(resources[0].urn) : undefined };
+    return { kind: "preview", resources, stack: resources[0] ? stackNameOf(resources[0].urn) : undefined };
 }
 
 function readStackExport(document: Json): ResourceDocument {
@@ -189,7 +187,7 @@ function readStackExport(document: Json): ResourceDocument {
         if (resource.delete === true) return [];
         return [fromResourceState(resource, fromState, `deployment.resources[${index}]`)];
     });
-    return { kind: "stack-export", resources, stack: resources[0] ? stackFromUrn(resources[0].urn) : undefined };
+    return { kind: "stack-export", resources, stack: resources[0] ? stackNameOf(resources[0].urn) : undefined };
 }
 
 /** Detects the document's kind and reads its resources. */
