@@ -11,10 +11,12 @@
  * Linkerd. Linkerd 2.20 supports Gateway API 1.2.1–1.5.1; the copy bundled in `linkerd-crds`
  * (`installGatewayAPI: true`) is v1.1.1 experimental, outside that range, so it stays off.
  */
+const GATEWAY_API_VERSION = "v1.5.1";
+const GATEWAY_API_CHANNEL = "standard";
 export const GATEWAY_API = {
-    version: "v1.5.1",
-    channel: "standard",
-    manifestUrl: "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml",
+    version: GATEWAY_API_VERSION,
+    channel: GATEWAY_API_CHANNEL,
+    manifestUrl: `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/${GATEWAY_API_CHANNEL}-install.yaml`,
 } as const;
 
 /** Linkerd 2.20 (`edge-26.6.3`): the CRD chart, then the control plane, same chart version. */

@@ -1,6 +1,6 @@
 /**
- * The F5 NGINX Ingress Controller (open-source edition, chart 2.6.4), set up as the only way
- * into the platform:
+ * The F5 NGINX Ingress Controller (open-source edition, chart pinned in components/versions.ts),
+ * set up as the only way into the platform:
  *
  * - meshed like any workload (`linkerd.io/inject: enabled`, not ingress mode), with 80/443
  *   skipping the inbound proxy so NGINX sees client addresses (per-client rate limits);
