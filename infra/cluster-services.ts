@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EdgeAuthorizer } from "../components/edge/authorizer";
 import { EdgeHost } from "../components/edge/edge-host";
 import { IngressController } from "../components/edge/ingress-controller";
-import { ProtectedRoute, type EdgeRef } from "../components/edge/protected-route";
+import { ProtectedRoute, type EdgeRef, type ProtectedRouteArgs, type ProtectedRouteBackend } from "../components/edge/protected-route";
 import type { MeshAuthorization } from "../components/mesh/authorization";
 import { Linkerd } from "../components/mesh/linkerd";
 import { MeshedNamespace } from "../components/mesh/meshed-namespace";
@@ -186,7 +186,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
 ): ClusterServices {
     const nonDev = config.environment !== "dev";
     const k8sOpts: pulumi.ComponentResourceOptions = { provider: deps.kubernetesProvider };
-    const inferenceRoles = checkInferenceRoute(config);
+    checkInferenceRoute(config);
 
     // --- Mesh: every namespace with workloads is meshed ------------------------------------
     const mesh = options.mesh ?? deployMesh(config, deps);
@@ -263,8 +263,8 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
     const sharedBackends = new Map<string, MeshAuthorization>();
     const protectedRoute = (
         name: string,
-        route: { host: string; path: string; roles: string[]; scopes: string[]; rateLimit: { requestsPerSecond: number; burst: number } },
-        backend: { namespace: string; service: string; port: number; serviceAccount: string; podSelector: Record<string, string>; targetPort?: number | string; tls?: boolean },
+        route: Pick<ProtectedRouteArgs, "host" | "path" | "roles" | "scopes" | "rateLimit">,
+        backend: Omit<ProtectedRouteBackend, "namespace" | "proxyProtocol"> & { namespace: string },
     ): ProtectedRoute => {
         // Routes to the same pods and port share one Linkerd Server (Linkerd rejects overlapping ones).
         const key = JSON.stringify([backend.namespace, backend.podSelector, backend.targetPort ?? backend.port]);
@@ -294,7 +294,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
     routes.push(
         protectedRoute(
             INFERENCE_ROUTE.name,
-            { host: config.edge.hostName, path: INFERENCE_ROUTE.path, roles: inferenceRoles, scopes: [], rateLimit: config.edge.rateLimit },
+            { host: config.edge.hostName, path: INFERENCE_ROUTE.path, roles: [...INFERENCE_ROUTE.roles], scopes: [], rateLimit: config.edge.rateLimit },
             {
                 namespace: routerNamespace.name,
                 service: router.serviceName,
@@ -322,7 +322,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
 }
 
 /** The inference route's roles must exist in the access matrix, and its path must be free. */
-function checkInferenceRoute(config: StackConfig): string[] {
+function checkInferenceRoute(config: StackConfig): void {
     const missing = INFERENCE_ROUTE.roles.filter((role) => !(role in config.access.roles));
     if (missing.length > 0) {
         throw new Error(
@@ -338,5 +338,4 @@ function checkInferenceRoute(config: StackConfig): string[] {
             throw new Error(`amlmesh:routes[${i}].path: ${host}${route.path} is reserved for the Azure ML inference router (${INFERENCE_ROUTE.path})`);
         }
     });
-    return [...INFERENCE_ROUTE.roles];
 }
