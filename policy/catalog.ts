@@ -4,7 +4,7 @@
  * read from here.
  */
 import type { ComplianceControls } from "./lib/controls";
-import type { AmlmeshPolicy, PolicyCategory } from "./lib/define";
+import { isStackPolicy, type AmlmeshPolicy, type PolicyCategory } from "./lib/define";
 import { dataPolicies } from "./rules/data";
 import { identityPolicies } from "./rules/identity";
 import { loggingPolicies } from "./rules/logging";
@@ -49,7 +49,7 @@ export const policyCatalog: ReadonlyMap<string, PolicyCatalogEntry> = new Map(
         {
             name: policy.name,
             category: policy.category,
-            kind: "validateStack" in policy ? "stack" : "resource",
+            kind: isStackPolicy(policy) ? "stack" : "resource",
             severity: policy.severity,
             defaultEnforcementLevel: policy.enforcementLevel,
             controls: policy.controls,

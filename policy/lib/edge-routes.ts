@@ -5,8 +5,8 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { StackView } from "./define";
-import { annotationOf, metadataOf } from "./kube";
-import { ObjectIndex, displayName, namespaceOf, type ObjectReference } from "./object-index";
+import { annotationOf, metadataOf, specOf } from "./kube";
+import { ObjectIndex, displayName, namespaceOf, parseReference, type ObjectReference } from "./object-index";
 import { isKubernetesKind } from "./resource-types";
 import { isRecord, known, knownArray, knownRecord, knownString, UNKNOWN } from "./values";
 
@@ -46,8 +46,8 @@ export class EdgeGraph {
 
     /** Every route of a VirtualServer (one pseudo-route `/` when it declares none). */
     virtualServerRoutes(virtualServer: PolicyResource): EdgeRoute[] {
-        const spec = knownRecord(virtualServer.props, "spec");
-        if (!spec || spec === UNKNOWN) return [{ owner: virtualServer, path: "/", policies: [], unresolved: [] }];
+        const spec = specOf(virtualServer);
+        if (!spec) return [{ owner: virtualServer, path: "/", policies: [], unresolved: [] }];
         const serverLevel = this.resolvePolicyList(virtualServer, spec);
         const routes = knownArray(spec, "routes");
         if (routes === UNKNOWN || routes.length === 0) {
@@ -63,13 +63,10 @@ export class EdgeGraph {
                 continue;
             }
             // A delegated route is served by the subroutes of a VirtualServerRoute.
-            const reference: ObjectReference =
-                typeof delegated === "string" && delegated.includes("/")
-                    ? { namespace: delegated.split("/")[0], name: delegated.split("/")[1] }
-                    : { namespace: namespaceOf(virtualServer), name: delegated };
+            const reference = parseReference(delegated, namespaceOf(virtualServer));
             const targets = this.routeObjects.resolve(this.stack, virtualServer, reference, "spec");
             if (targets.length === 0) {
-                result.push({ ...merge(virtualServer, path, serverLevel, routeLevel), unresolved: [`VirtualServerRoute ${String(delegated === UNKNOWN ? "?" : delegated)}`] });
+                result.push({ ...merge(virtualServer, path, serverLevel, routeLevel), unresolved: [`VirtualServerRoute ${delegated === UNKNOWN ? "?" : delegated}`] });
             }
             for (const target of targets) result.push(...this.subroutes(target, serverLevel));
         }
@@ -77,8 +74,8 @@ export class EdgeGraph {
     }
 
     private subroutes(routeObject: PolicyResource, inherited: ResolvedPolicies): EdgeRoute[] {
-        const spec = knownRecord(routeObject.props, "spec");
-        const subroutes = spec && spec !== UNKNOWN ? knownArray(spec, "subroutes") : [];
+        const spec = specOf(routeObject);
+        const subroutes = spec ? knownArray(spec, "subroutes") : [];
         if (subroutes === UNKNOWN || subroutes.length === 0) return [merge(routeObject, "/", inherited, { policies: [], unresolved: [] })];
         return subroutes.map((subroute) => merge(routeObject, describePath(subroute), inherited, this.resolvePolicyList(routeObject, subroute)));
     }
@@ -95,7 +92,7 @@ export class EdgeGraph {
             .split(",")
             .map((entry) => entry.trim())
             .filter((entry) => entry.length > 0)
-            .map((entry) => (entry.includes("/") ? { namespace: entry.split("/")[0], name: entry.split("/")[1] } : { namespace, name: entry }));
+            .map((entry) => parseReference(entry, namespace));
         const resolved = this.resolveReferences(ingress, references, "metadata");
         return { owner: ingress, path: "/", ...resolved };
     }
@@ -116,7 +113,7 @@ export class EdgeGraph {
         const unresolved: string[] = [];
         for (const reference of references) {
             const found = this.policies.resolve(this.stack, owner, reference, dependencyProperty);
-            if (found.length === 0) unresolved.push(`Policy ${String(reference.namespace === UNKNOWN ? "?" : reference.namespace)}/${typeof reference.name === "string" ? reference.name : "?"}`);
+            if (found.length === 0) unresolved.push(`Policy ${reference.namespace === UNKNOWN ? "?" : reference.namespace}/${typeof reference.name === "string" ? reference.name : "?"}`);
             policies.push(...found);
         }
         return { policies, unresolved };
@@ -139,8 +136,8 @@ function describePath(route: unknown): string {
 
 /** True for a Policy with an `externalAuth` section naming the auth service and URI. */
 export function hasExternalAuth(policy: PolicyResource): boolean {
-    const spec = knownRecord(policy.props, "spec");
-    if (!spec || spec === UNKNOWN) return false;
+    const spec = specOf(policy);
+    if (!spec) return false;
     const externalAuth = knownRecord(spec, "externalAuth");
     if (externalAuth === UNKNOWN) return true;
     return externalAuth !== undefined && knownString(externalAuth, "authServiceName") !== undefined && knownString(externalAuth, "authURI") !== undefined;
@@ -148,8 +145,8 @@ export function hasExternalAuth(policy: PolicyResource): boolean {
 
 /** True for a Policy with an enforcing `rateLimit` section (a rate, not a dry run). */
 export function hasRateLimit(policy: PolicyResource): boolean {
-    const spec = knownRecord(policy.props, "spec");
-    if (!spec || spec === UNKNOWN) return false;
+    const spec = specOf(policy);
+    if (!spec) return false;
     const rateLimit = knownRecord(spec, "rateLimit");
     if (rateLimit === UNKNOWN) return true;
     return rateLimit !== undefined && knownString(rateLimit, "rate") !== undefined && known(() => rateLimit.dryRun) !== true;

@@ -67,6 +67,12 @@ export function metadataOf(resource: PolicyResource): Record<string, unknown> | 
     return metadata === UNKNOWN ? undefined : metadata;
 }
 
+/** A resource's `spec`, or undefined when it is absent or unknown. */
+export function specOf(resource: PolicyResource): Record<string, unknown> | undefined {
+    const spec = knownRecord(resource.props, "spec");
+    return spec === UNKNOWN ? undefined : spec;
+}
+
 /** The namespace a namespaced object lives in (`default` when unset), or `UNKNOWN`. */
 export function namespaceOfObject(metadata: unknown): string | Unknown {
     if (!isRecord(metadata)) return DEFAULT_NAMESPACE;

@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { StackView } from "./define";
-import { metadataOf, namespaceOfObject } from "./kube";
+import { metadataOf, namespaceOfObject, specOf } from "./kube";
 import { ObjectIndex, namespaceOf, type ObjectReference } from "./object-index";
 import { isKubernetesKind, RESOURCE_TYPES, WORKLOAD_TYPES } from "./resource-types";
 import { isRecord, knownArray, knownRecord, knownString, sameText, UNKNOWN, type Unknown } from "./values";
@@ -63,8 +63,8 @@ export function coveredServers(stack: StackView): { servers: PolicyResource[]; c
     const routes = new ObjectIndex(stack.where(isRoute));
     const covered = new Set<PolicyResource>();
     for (const authorization of stack.where(isAuthorizationPolicy)) {
-        const spec = knownRecord(authorization.props, "spec");
-        if (!spec || spec === UNKNOWN) continue;
+        const spec = specOf(authorization);
+        if (!spec) continue;
         // An empty list of required authentications admits every client: it protects nothing.
         const authentications = knownArray(spec, "requiredAuthenticationRefs");
         if (authentications !== UNKNOWN && authentications.length === 0) continue;
@@ -86,8 +86,8 @@ export function coveredServers(stack: StackView): { servers: PolicyResource[]; c
 }
 
 function parentServers(stack: StackView, route: PolicyResource, servers: ObjectIndex): PolicyResource[] {
-    const spec = knownRecord(route.props, "spec");
-    if (!spec || spec === UNKNOWN) return [];
+    const spec = specOf(route);
+    if (!spec) return [];
     const parents = knownArray(spec, "parentRefs");
     if (parents === UNKNOWN) return servers.resolve(stack, route, { name: UNKNOWN, namespace: namespaceOf(route) }, "spec");
     return parents.filter(isRecord).flatMap((parent) => {

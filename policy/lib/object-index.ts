@@ -18,16 +18,16 @@ export interface ObjectReference {
 /** Kubernetes objects of some kinds, indexed by `namespace/name` where known. */
 export class ObjectIndex {
     private readonly byKey = new Map<string, PolicyResource[]>();
+    private readonly byNamespace = new Map<string, PolicyResource[]>();
     private readonly members: Set<PolicyResource>;
 
     constructor(readonly objects: readonly PolicyResource[]) {
         this.members = new Set(objects);
         for (const object of objects) {
+            const namespace = namespaceOf(object);
+            if (typeof namespace === "string") addTo(this.byNamespace, namespace, object);
             const key = keyOf(object);
-            if (!key) continue;
-            const list = this.byKey.get(key);
-            if (list) list.push(object);
-            else this.byKey.set(key, [object]);
+            if (key) addTo(this.byKey, key, object);
         }
     }
 
@@ -47,10 +47,23 @@ export class ObjectIndex {
         return stack.dependenciesOf(from, dependencyProperty).filter((dependency) => this.has(dependency));
     }
 
-    /** All indexed objects in a namespace. */
+    /** All indexed objects in a namespace, in index order. */
     inNamespace(namespace: string): PolicyResource[] {
-        return this.objects.filter((object) => namespaceOf(object) === namespace);
+        return [...(this.byNamespace.get(namespace) ?? [])];
     }
+}
+
+function addTo(map: Map<string, PolicyResource[]>, key: string, object: PolicyResource): void {
+    const list = map.get(key);
+    if (list) list.push(object);
+    else map.set(key, [object]);
+}
+
+/** A `namespace/name` reference, or a bare name (or an unknown one) in `defaultNamespace`. */
+export function parseReference(text: string | Unknown, defaultNamespace: string | Unknown): ObjectReference {
+    if (typeof text !== "string" || !text.includes("/")) return { namespace: defaultNamespace, name: text };
+    const [namespace, name] = text.split("/");
+    return { namespace, name };
 }
 
 /** The namespace an object lives in, `default` when unset, or UNKNOWN. */

@@ -2,7 +2,8 @@
  * Resource type tokens the rules inspect, and the shape of each resource's inputs as a policy
  * sees them. The shapes come from the provider SDK typings through type-only imports (erased at
  * run time, so the pack never loads a provider SDK), which makes `tsc` reject a misspelt
- * property name. Custom resources (Linkerd, F5 NGINX) are typed from their upstream CRD schemas.
+ * property name. The F5 NGINX custom resources are typed from their upstream CRD schemas; the
+ * Linkerd ones are read untyped, through the unknown-tolerant readers in `values.ts`.
  */
 import type { Unwrap } from "@pulumi/pulumi";
 import type { RoleAssignmentArgs } from "@pulumi/azure-native/authorization/roleAssignment";
@@ -97,32 +98,6 @@ export interface NginxPolicyProps {
         externalAuth?: { authServiceName?: string; authURI?: string; authSnippets?: string };
         rateLimit?: { rate?: string; key?: string; dryRun?: boolean };
     };
-}
-
-/** A Gateway-API-style object reference (Linkerd `targetRef`, `parentRefs`, authentication refs). */
-export interface LinkerdObjectReference {
-    group?: string;
-    kind?: string;
-    name?: string;
-    namespace?: string;
-}
-
-/** `policy.linkerd.io` AuthorizationPolicy. */
-export interface AuthorizationPolicyProps {
-    metadata?: ObjectMeta;
-    spec?: { targetRef?: LinkerdObjectReference; requiredAuthenticationRefs?: LinkerdObjectReference[] };
-}
-
-/** `policy.linkerd.io` HTTPRoute (or a Gateway API HTTPRoute) attached to Linkerd Servers. */
-export interface HttpRouteProps {
-    metadata?: ObjectMeta;
-    spec?: { parentRefs?: LinkerdObjectReference[] };
-}
-
-/** `policy.linkerd.io` Server. */
-export interface LinkerdServerProps {
-    metadata?: ObjectMeta;
-    spec?: { port?: number | string };
 }
 
 /** Inputs of each resource type as the analyzer sees them (SDK input names, values unwrapped). */

@@ -64,7 +64,7 @@ function isPlaceholder(key: string, value: string): boolean {
     );
 }
 
-export function isSecretKeyName(key: string): boolean {
+function isSecretKeyName(key: string): boolean {
     const normalized = normalizeKey(key);
     return SECRET_KEY_NAMES.has(normalized) || SECRET_KEY_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
 }

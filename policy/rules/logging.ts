@@ -8,7 +8,7 @@ import { RESOURCE_TYPES } from "../lib/resource-types";
 import { isRecord, known, knownArray, knownString, UNKNOWN } from "../lib/values";
 
 /** The resource types that must have a diagnostic setting. */
-export const MONITORED_TYPES = [
+const MONITORED_TYPES = [
     RESOURCE_TYPES.keyVault,
     RESOURCE_TYPES.managedCluster,
     RESOURCE_TYPES.mlWorkspace,

@@ -46,7 +46,9 @@ const meshedNamespaces = stackPolicy({
         const host = (namespace: PolicyResource, tenant: PolicyResource) => {
             const name = nameOf(namespace);
             if (typeof name === "string" && exempt.has(name)) return;
-            hosted.set(namespace, [...(hosted.get(namespace) ?? []), tenant.name]);
+            const tenants = hosted.get(namespace);
+            if (tenants) tenants.push(tenant.name);
+            else hosted.set(namespace, [tenant.name]);
         };
         let tenantsChecked = 0;
         for (const tenant of namespaceTenants(stack)) {
@@ -72,7 +74,8 @@ const meshedNamespaces = stackPolicy({
         if (tenantsChecked === 0) return args.notApplicable("No workloads outside exempt namespaces.");
         for (const [namespace, tenants] of hosted) {
             const metadata = metadataOf(namespace);
-            const label = `Namespace '${displayName(namespace).split("/")[1]}' (hosts ${tenants.join(", ")})`;
+            const name = nameOf(namespace);
+            const label = `Namespace '${typeof name === "string" ? name : namespace.name}' (hosts ${tenants.join(", ")})`;
             const inject = annotationOf(metadata, INJECT_ANNOTATION);
             if (inject !== UNKNOWN && inject !== "enabled") {
                 reportViolation(`${label} is not meshed: ${INJECT_ANNOTATION} is ${inject === undefined ? "missing" : `'${inject}'`}.`, namespace.urn);
