@@ -88,8 +88,6 @@ export class ProtectedRoute extends pulumi.ComponentResource {
     readonly backendAuthorization: MeshAuthorization;
     /** The `authURI` NGINX calls on the authorizer. */
     readonly authUri: string;
-    /** Who serves the route: the backend pods' mesh identity. */
-    readonly backendIdentity: ServiceAccountRef;
 
     constructor(name: string, args: ProtectedRouteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("amlmesh:edge:ProtectedRoute", name, {}, opts);
@@ -200,7 +198,6 @@ export class ProtectedRoute extends pulumi.ComponentResource {
 
         this.host = args.host;
         this.path = args.path;
-        this.backendIdentity = { namespace, name: args.backend.serviceAccount };
         this.delegation = { path: args.path, route: `${namespace}/${name}` };
         this.registerOutputs({ host: this.host, path: this.path, delegation: this.delegation, authUri: this.authUri });
     }

@@ -59,11 +59,7 @@ export class MeshAuthorization extends pulumi.ComponentResource {
     readonly policy: k8s.apiextensions.CustomResource;
     /** The probe route's authorization, in route mode. */
     readonly probePolicy?: k8s.apiextensions.CustomResource;
-    /** Name of the Server object. */
-    readonly serverName: string;
     readonly namespace: string;
-    readonly port: number | string;
-    readonly podSelector: Readonly<Record<string, string>>;
     /** The identities this authorization admits, for callers that reuse it. */
     readonly clients: readonly ServiceAccountRef[];
 
@@ -186,10 +182,7 @@ export class MeshAuthorization extends pulumi.ComponentResource {
             { ...childOpts, dependsOn: [...args.namespace.ready, ...dependsOnTarget, this.authentication] },
         );
 
-        this.serverName = name;
         this.namespace = namespace;
-        this.port = args.port;
-        this.podSelector = { ...args.podSelector };
         this.clients = args.clients.map((client) => ({ ...client }));
         this.registerOutputs({ serverName: name, namespace, clients: this.clients });
     }
