@@ -3,10 +3,10 @@
  * values, and who is granted what on which resource. No resource settings live here; they are
  * in the components.
  *
- * `buildAzurePlatform` returns everything the Kubernetes-side wiring (mesh, edge) needs: the
- * Kubernetes provider, the Key Vault, a factory for workload identities bound to the cluster,
- * the API's token facts, the registry, the Azure ML namespace and inference router, and the
- * callers' workload identities.
+ * `buildAzurePlatform` returns what the Kubernetes-side wiring (mesh, edge) and the outputs
+ * contract read: the Kubernetes provider, the Key Vault, a factory for workload identities bound
+ * to the cluster, the API's token facts, the registry's login server, the Azure ML inference
+ * router, and the callers with their workload identities.
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
@@ -29,7 +29,7 @@ import { AccessMatrix, type CallerAccess, type WorkloadIdentityFactory } from ".
 import { ApiApplication, type AppRoleInfo } from "../components/entra/api-application";
 import { FEATURES_CONTAINER } from "../components/entra/role-grants";
 import type { StackConfig } from "./config";
-import { platformNames, type PlatformNames } from "./naming";
+import { platformNames } from "./naming";
 import { platformTags } from "./tags";
 
 /** A Kubernetes namespace that exists before something is deployed into it. */
@@ -60,23 +60,12 @@ export interface CallerWorkload {
     namespace: string;
     serviceAccount: string;
     clientId: pulumi.Output<string>;
-    /** Annotations the ServiceAccount needs (`azure.workload.identity/client-id`). */
-    serviceAccountAnnotations: pulumi.Output<Record<string, string>>;
-    /** Labels its pods need (`azure.workload.identity/use: "true"`). */
-    podLabels: Record<string, string>;
 }
 
 export interface AzurePlatform {
-    names: PlatformNames;
-    context: AzureContext;
     resourceGroup: resources.ResourceGroup;
-    /** The identity running `pulumi up`. */
-    deployer: Principal;
-    network: Network;
     monitoring: Monitoring;
     keyVault: KeyVault;
-    registry: ContainerRegistry;
-    storage: MlStorage;
     workspace: MlWorkspace;
     cluster: AksCluster;
     /** Kubernetes provider for every object the program creates in the cluster. */
@@ -84,21 +73,17 @@ export interface AzurePlatform {
     /** Creates a workload identity bound to the platform cluster. */
     workloadIdentity: WorkloadIdentityFactory;
     api: {
-        component: ApiApplication;
         clientId: pulumi.Output<string>;
         identifierUri: string;
-        tenantId: string;
         /** Accepted `iss` of v2 access tokens. */
         tokenIssuer: string;
         appRoles: AppRoleInfo[];
     };
     registryLoginServer: pulumi.Output<string>;
     ml: {
-        namespace: MlNamespace;
         kubernetesCompute: MlKubernetesCompute;
         inferenceRouter: InferenceRouter;
     };
-    access: AccessMatrix;
     callers: CallerAccess[];
     callerWorkloads: CallerWorkload[];
 }
@@ -140,9 +125,10 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
         publicInboundPorts: config.edge.exposure === "public" ? [443] : [],
     });
     const shared = { context, privateLinks: network, diagnostics: monitoring };
-    // dev admits developers through default-deny firewalls; elsewhere there is no public endpoint.
+    // Developer ranges (which the config admits in dev only) open default-deny firewalls;
+    // without them there is no public endpoint.
     const publicAccess: PublicEndpointAccess =
-        !nonDev && config.network.developerIpRanges.length > 0 ? { mode: "allowlist", ipRanges: config.network.developerIpRanges } : { mode: "disabled" };
+        config.network.developerIpRanges.length > 0 ? { mode: "allowlist", ipRanges: config.network.developerIpRanges } : { mode: "disabled" };
 
     const keyVault = new KeyVault("platform", {
         ...shared,
@@ -231,12 +217,11 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
     registry.grantPull(workspace.computeIdentity.principal);
 
     const mlCluster = hooks.prepareMlOnCluster({ kubernetesProvider: cluster.provider, keyVault, resourceGroup });
-    const mlNamespace = mlCluster.namespace;
     const kubernetesCompute = new MlKubernetesCompute("aks-inference", {
         context,
         cluster,
         workspace,
-        namespace: mlNamespace,
+        namespace: mlCluster.namespace,
         computeName: names.kubernetesCompute,
         inference: {
             // Three router replicas need three schedulable (user pool) nodes.
@@ -269,30 +254,21 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
     });
 
     return {
-        names,
-        context,
         resourceGroup,
-        deployer,
-        network,
         monitoring,
         keyVault,
-        registry,
-        storage,
         workspace,
         cluster,
         kubernetesProvider: cluster.provider,
         workloadIdentity,
         api: {
-            component: api,
             clientId: api.clientId,
             identifierUri: api.identifierUri,
-            tenantId: config.tenantId,
             tokenIssuer: api.tokenIssuer,
             appRoles: api.appRoles,
         },
         registryLoginServer: registry.loginServer,
-        ml: { namespace: mlNamespace, kubernetesCompute, inferenceRouter: kubernetesCompute.inferenceRouter },
-        access,
+        ml: { kubernetesCompute, inferenceRouter: kubernetesCompute.inferenceRouter },
         callers: access.callers,
         callerWorkloads: access.callers.flatMap((caller) =>
             caller.workload
@@ -302,8 +278,6 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
                           namespace: caller.workload.namespace,
                           serviceAccount: caller.workload.serviceAccount,
                           clientId: caller.workload.clientId,
-                          serviceAccountAnnotations: caller.workload.serviceAccountAnnotations,
-                          podLabels: caller.workload.podLabels,
                       },
                   ]
                 : [],

@@ -3,8 +3,10 @@
  * identity and the federated credential that lets pods running as that ServiceAccount exchange
  * their projected token for an Entra token. No secret exists anywhere in the chain.
  *
- * This component creates no Kubernetes objects: the namespace owner creates the ServiceAccount
- * with `serviceAccountAnnotations` and labels its pods with `podLabels`.
+ * This component creates no Kubernetes objects: the mesh side creates the ServiceAccount
+ * (`WorkloadServiceAccount`, annotated with the client ID), and pods opt in with the
+ * `azure.workload.identity/use` label. `serviceAccountAnnotations` and `podLabels` spell out
+ * what both need.
  */
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
