@@ -3,8 +3,9 @@
  * ConfigMaps, custom resources, anything) and in outputs. A key inside a secret is fine; the
  * same key in plain text would be written unencrypted to the state and shown in previews.
  */
+import * as assert from "node:assert/strict";
 import type { CapturedResource } from "../../offline/document";
-import { isWireSecret } from "../../offline/wire";
+import { isWireSecret, unwrapWire } from "../../offline/wire";
 
 /** PEM private keys of any kind (PKCS#8, EC, RSA, encrypted, OpenSSH). */
 export const PRIVATE_KEY_PEM = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
@@ -37,4 +38,16 @@ export function containsPrivateKey(value: unknown): boolean {
     if (Array.isArray(value)) return value.some(containsPrivateKey);
     if (typeof value === "object" && value !== null) return Object.values(value).some(containsPrivateKey);
     return false;
+}
+
+/**
+ * No private key among the inputs of `resources` is outside a secret, and the scan saw at least
+ * one (secret) key, so it would have seen a leaked one.
+ */
+export function assertNoPlainPrivateKeys(resources: readonly CapturedResource[]): void {
+    assert.deepEqual(findPlainPrivateKeys(resources), []);
+    assert.ok(
+        resources.some((resource) => containsPrivateKey(unwrapWire(resource.inputs))),
+        "the scan saw the (secret) keys, so it would see a leaked one",
+    );
 }
