@@ -13,7 +13,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AzureContext } from "./context";
 import { checkPrincipalName, type Principal } from "./principal";
 
-/** Audience of the Kubernetes token exchanged for an Entra token. */
+/**
+ * Audience of the Kubernetes token exchanged for an Entra token: Entra's token-exchange
+ * audience, the same for every federated credential (`ENTRA_FEDERATION_AUDIENCE` is this one).
+ */
 export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
 /** ServiceAccount annotation naming the identity's client ID. */
 export const CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";

@@ -6,9 +6,10 @@
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import { checkPrincipalName, type Principal } from "../azure/principal";
+import { WORKLOAD_IDENTITY_AUDIENCE as ENTRA_FEDERATION_AUDIENCE } from "../azure/workload-identity";
 
-/** Audience Entra expects in the external token exchanged for an Entra token. */
-export const ENTRA_FEDERATION_AUDIENCE = "api://AzureADTokenExchange";
+/** Audience Entra expects in the external token exchanged for an Entra token (one for every federated credential). */
+export { ENTRA_FEDERATION_AUDIENCE };
 
 export interface FederatedApplicationArgs {
     displayName: string;
