@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_NAMES, deployClusterServices, deployMesh, INFERENCE_ROUTE, type ClusterServices } from "../../infra/cluster-services";
 import { parseStackConfig, type StackConfig } from "../../infra/config";
 import { editConfig, PROJECT_ROOT, runComponents, shippedStackConfig, type PlannedStack, type TestResource } from "../harness";
-import { customResources, objectName, objectNamespace } from "../support/cluster-fixtures";
+import { customResources, namespacesToMesh, objectName, objectNamespace } from "../support/cluster-fixtures";
 import { assertCustomResourcesValid } from "../support/crd-schemas";
 import { fakeClusterDeps, TEST_API_CLIENT_ID, TEST_API_IDENTIFIER_URI, TEST_REGISTRY } from "../support/fake-azure-deps";
 import { assertArtifactsPinned } from "../support/pinned-artifacts";
@@ -93,9 +93,7 @@ describe("cluster services (infra/cluster-services.ts)", function () {
             it("meshes every namespace with workloads, never with a permissive default", () => {
                 const { stack, config } = run();
                 const meshed = meshedNamespaces(stack);
-                const needed = new Set<string>([config.ml.kubernetesNamespace, CLUSTER_NAMES.ingressNamespace, CLUSTER_NAMES.authorizerNamespace]);
-                for (const route of config.routes) needed.add(route.backend.namespace);
-                for (const caller of config.access.callers) if (caller.kind === "workload") needed.add(caller.namespace);
+                const needed = namespacesToMesh(config);
                 for (const resource of stack.resources.filter((r) => NAMESPACED_WORKLOADS.test(r.type) || r.type.startsWith(`kubernetes:${NGINX}`))) {
                     const namespace = namespaceOf(resource);
                     if (namespace) needed.add(namespace);

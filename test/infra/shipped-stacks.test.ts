@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import { parseStackConfig } from "../../infra/config";
 import { AZUREML_EXTENSION_VERSION } from "../../components/versions";
 import { shippedStackConfig } from "../harness";
+import { namespacesToMesh } from "../support/cluster-fixtures";
 import { assertCustomResourcesValid } from "../support/crd-schemas";
 import { assertArtifactsPinned } from "../support/pinned-artifacts";
 import { assertNoPlainPrivateKeys, containsPrivateKey } from "../support/secrets-scan";
@@ -39,14 +40,7 @@ describe("shipped stacks (whole program)", () => {
             it("meshes every namespace it puts workloads in, with a default-deny inbound policy", async () => {
                 const stack = await plannedStack(name);
                 const config = parseStackConfig(shippedStackConfig(name));
-                const expected = new Set([
-                    "nginx-ingress",
-                    "edge-authorizer",
-                    "azureml",
-                    config.ml.kubernetesNamespace,
-                    ...config.routes.map((route) => route.backend.namespace),
-                    ...config.access.callers.flatMap((caller) => (caller.kind === "workload" ? [caller.namespace] : [])),
-                ]);
+                const expected = namespacesToMesh(config);
                 const meshed = new Map(
                     stack
                         .ofType("kubernetes:core/v1:Namespace")
