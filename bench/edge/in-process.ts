@@ -3,6 +3,7 @@ import { createApp } from '../../services/edge-authorizer/src/app.js';
 import { loadConfig } from '../../services/edge-authorizer/src/config.js';
 import { authorizerEnv } from '../../services/edge-authorizer/testkit/authorizer.js';
 import type { TestIssuer } from '../../services/edge-authorizer/testkit/issuer.js';
+import { percentile } from './load.js';
 
 export interface DecisionRate {
   readonly decisionsPerSecond: number;
@@ -52,7 +53,7 @@ export async function inProcessDecisionRate(
   latencies.sort((a, b) => a - b);
   return {
     decisionsPerSecond: count / (elapsedMs / 1000),
-    p50Ms: latencies[Math.floor(latencies.length * 0.5)] ?? Number.NaN,
-    p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? Number.NaN,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
   };
 }

@@ -51,6 +51,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
-function percentile(sorted: readonly number[], quantile: number): number {
+/** The value at `quantile` (0..1) of ascending `sorted`; NaN when empty. */
+export function percentile(sorted: readonly number[], quantile: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * quantile))] ?? Number.NaN;
 }

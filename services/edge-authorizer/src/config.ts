@@ -43,7 +43,7 @@ export class ConfigError extends Error {
 }
 
 /** Every variable the authorizer reads; anything else starting with AUTHZ_ is a typo and refused. */
-export const KNOWN_VARIABLES = [
+const KNOWN_VARIABLES = [
   'AUTHZ_HOST',
   'AUTHZ_PORT',
   'AUTHZ_ISSUER',
@@ -216,7 +216,7 @@ export function fetchableUrlProblem(value: string): string | undefined {
   return `"${value}" must use https:// (plain http:// only for loopback hosts)`;
 }
 
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   if (bare === 'localhost') return true;
   if (isIP(bare) === 4) return bare.startsWith('127.');

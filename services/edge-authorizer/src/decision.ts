@@ -88,14 +88,14 @@ export class Authorizer {
   ): Promise<Decision> {
     const cacheUse: CacheUse = slot === undefined ? 'off' : 'miss';
     // Only new tokens need the shape check: a cache hit is byte for byte a token that verified.
-    if (!looksLikeCompactJws(token)) return { ...refuse(401, 'deny', 'malformed_token', invalidToken, requirement), cache: cacheUse };
+    if (!looksLikeCompactJws(token)) return refuse(401, 'deny', 'malformed_token', invalidToken, requirement, cacheUse);
     let identity: VerifiedIdentity;
     try {
       identity = await this.options.verifier.verify(token);
     } catch (error) {
       if (error instanceof KeysUnavailableError) return refuse(503, 'error', 'keys_unavailable', undefined, requirement);
       const reason = error instanceof TokenRejectedError ? error.reason : 'verification_error';
-      return { ...refuse(401, 'deny', reason, invalidToken, requirement), cache: cacheUse };
+      return refuse(401, 'deny', reason, invalidToken, requirement, cacheUse);
     }
     slot?.cache.set(slot.key, identity);
     return byRole(identity, requirement, cacheUse);
@@ -123,6 +123,7 @@ function refuse(
   reason: Reason,
   challenge: string | undefined,
   requirement?: Requirement,
+  cache: CacheUse = 'none',
 ): Decision {
-  return { status, outcome, reason, challenge, identity: undefined, requirement, cache: 'none' };
+  return { status, outcome, reason, challenge, identity: undefined, requirement, cache };
 }

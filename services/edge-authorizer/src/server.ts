@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { queryOf } from './credentials.js';
 import type { Authorizer, Decision } from './decision.js';
 import type { Logger } from './log.js';
 import type { AuthorizerMetrics } from './metrics.js';
@@ -19,15 +20,16 @@ export interface AuthorizerServer {
 }
 
 /** Request line plus headers. A token is capped far below this (AUTHZ_MAX_TOKEN_BYTES); Node answers 431 above it. */
-export const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 export function createAuthorizerServer(deps: ServerDependencies): AuthorizerServer {
   let draining = false;
+  const ready = (): boolean => !draining && deps.isReady();
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 15_000, headersTimeout: 10_000 }, (req, res) => {
     if (draining) res.shouldKeepAlive = false;
-    route(req, res, deps, () => !draining && deps.isReady());
+    route(req, res, deps, ready);
   });
   // Longer than NGINX's upstream keepalive_timeout (60 s), so NGINX, not Node, closes idle
   // connections and never sends a subrequest down a socket Node is closing.
@@ -61,7 +63,7 @@ function route(req: IncomingMessage, res: ServerResponse, deps: ServerDependenci
   }
   switch (path) {
     case '/authorize':
-      authorize(req, res, mark === -1 ? '' : target.slice(mark + 1), deps);
+      authorize(req, res, queryOf(target), deps);
       return;
     case '/healthz':
       text(res, 200, 'ok\n');

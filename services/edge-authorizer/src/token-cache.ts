@@ -46,8 +46,4 @@ export class TokenCache {
     const validUntilMs = Math.min(identity.expiresAtMs, this.now() + this.options.maxTtlMs);
     if (validUntilMs > this.now()) this.entries.set(key, { identity, validUntilMs });
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }

@@ -1,4 +1,4 @@
-import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import type { SupportedAlgorithm } from './config.js';
 import { KeysUnavailableError, MissingKeyIdError } from './keys.js';
 
@@ -65,24 +65,26 @@ const MAX_ROLES = 200;
  */
 export class TokenVerifier {
   private readonly now: () => number;
+  /** Everything jose checks except the clock, built once. */
+  private readonly verifyOptions: JWTVerifyOptions;
 
   constructor(private readonly options: VerifierOptions) {
     this.now = options.now ?? Date.now;
+    this.verifyOptions = {
+      issuer: options.issuer,
+      audience: [...options.audiences],
+      algorithms: [...options.algorithms],
+      clockTolerance: options.clockSkewSeconds,
+      requiredClaims: ['exp', 'sub', 'tid'],
+      // No critical header extensions are understood: any "crit" entry fails verification.
+      crit: {},
+    };
   }
 
   async verify(token: string): Promise<VerifiedIdentity> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.options.getKey, {
-        issuer: this.options.issuer,
-        audience: [...this.options.audiences],
-        algorithms: [...this.options.algorithms],
-        clockTolerance: this.options.clockSkewSeconds,
-        requiredClaims: ['exp', 'sub', 'tid'],
-        currentDate: new Date(this.now()),
-        // No critical header extensions are understood: any "crit" entry fails verification.
-        crit: {},
-      }));
+      ({ payload } = await jwtVerify(token, this.options.getKey, { ...this.verifyOptions, currentDate: new Date(this.now()) }));
     } catch (error) {
       throw classify(error);
     }

@@ -67,10 +67,6 @@ export class TestIssuer {
     return `http://127.0.0.1:${this.port}/${this.tenantId}/discovery/v2.0/keys`;
   }
 
-  get listeningPort(): number {
-    return this.port;
-  }
-
   /** The key tokens are signed with unless another is named: the first one created. */
   get defaultKey(): SigningKey {
     return this.keys.values().next().value as SigningKey;

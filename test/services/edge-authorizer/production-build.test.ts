@@ -58,6 +58,7 @@ describe('edge-authorizer production build', function () {
   let root: string;
   let issuer: TestIssuer;
   let authorizer: RunningAuthorizer | undefined;
+  let lock: Record<string, LockEntry>;
   let closure: string[];
 
   before(async () => {
@@ -69,7 +70,7 @@ describe('edge-authorizer production build', function () {
     });
     writeFileSync(join(app, 'package.json'), readFileSync(join(REPO_ROOT, WORKSPACE, 'package.json')));
 
-    const lock = (JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }).packages;
+    lock = (JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }).packages;
     closure = runtimeClosure(lock);
     for (const location of closure) {
       const source = join(REPO_ROOT, location);
@@ -91,7 +92,6 @@ describe('edge-authorizer production build', function () {
   });
 
   it('depends at run time only on production packages, and not on tsx or typescript', () => {
-    const lock = (JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }).packages;
     const names = closure.map((location) => location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length));
     for (const direct of ['jose', 'lru-cache', 'pino', 'prom-client']) assert.ok(names.includes(direct), direct);
     for (const tool of ['tsx', 'typescript', 'mocha', 'autocannon', '@pulumi/pulumi']) assert.ok(!names.includes(tool), tool);
