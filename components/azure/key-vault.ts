@@ -14,6 +14,7 @@ import type { DiagnosticsSink } from "./monitoring";
 import type { PrivateLinks } from "./network";
 import type { Principal } from "./principal";
 import { allowedRanges, type PublicEndpointAccess } from "./public-access";
+import type { BuiltInRoleName } from "./roles";
 
 
 export interface KeyVaultArgs {
@@ -101,30 +102,31 @@ export class KeyVault extends pulumi.ComponentResource {
      * also for the private key of a certificate (fetched as the secret of the same name).
      */
     grantSecretsRead(principal: Principal, options: SecretGrantOptions = {}): authorization.RoleAssignment {
-        return this.grantOnSecrets("Key Vault Secrets User", principal, options);
+        return this.grantOn("Key Vault Secrets User", principal, "secrets", options.secretName);
     }
 
     /** Create, update and delete secrets ("Key Vault Secrets Officer"), e.g. for a writer of rotated material. */
     grantSecretsOfficer(principal: Principal, options: SecretGrantOptions = {}): authorization.RoleAssignment {
-        return this.grantOnSecrets("Key Vault Secrets Officer", principal, options);
+        return this.grantOn("Key Vault Secrets Officer", principal, "secrets", options.secretName);
     }
 
     /** Read certificates and their public parts ("Key Vault Certificate User"). */
     grantCertificatesRead(principal: Principal, options: CertificateGrantOptions = {}): authorization.RoleAssignment {
-        const { certificateName } = options;
-        const scope = certificateName ? pulumi.interpolate`${this.vault.id}/certificates/${certificateName}` : this.vault.id;
-        return this.grants.grant("Key Vault Certificate User", principal, scope, {
-            qualifier: certificateName ? `certificate-${certificateName.toLowerCase()}` : undefined,
-            scopeLabel: certificateName ? `certificate ${certificateName} in Key Vault ${this.vaultName}` : `Key Vault ${this.vaultName}`,
-        });
+        return this.grantOn("Key Vault Certificate User", principal, "certificates", options.certificateName);
     }
 
-    private grantOnSecrets(role: "Key Vault Secrets User" | "Key Vault Secrets Officer", principal: Principal, options: SecretGrantOptions) {
-        const { secretName } = options;
-        const scope = secretName ? pulumi.interpolate`${this.vault.id}/secrets/${secretName}` : this.vault.id;
+    /** Grants `role` on the whole vault, or on one object of the collection when it is named. */
+    private grantOn(
+        role: Extract<BuiltInRoleName, `Key Vault ${string}`>,
+        principal: Principal,
+        collection: "secrets" | "certificates",
+        objectName?: string,
+    ): authorization.RoleAssignment {
+        const kind = collection === "secrets" ? "secret" : "certificate";
+        const scope = objectName ? pulumi.interpolate`${this.vault.id}/${collection}/${objectName}` : this.vault.id;
         return this.grants.grant(role, principal, scope, {
-            qualifier: secretName ? `secret-${secretName.toLowerCase()}` : undefined,
-            scopeLabel: secretName ? `secret ${secretName} in Key Vault ${this.vaultName}` : `Key Vault ${this.vaultName}`,
+            qualifier: objectName ? `${kind}-${objectName.toLowerCase()}` : undefined,
+            scopeLabel: objectName ? `${kind} ${objectName} in Key Vault ${this.vaultName}` : `Key Vault ${this.vaultName}`,
         });
     }
 }
