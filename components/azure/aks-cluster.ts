@@ -20,7 +20,7 @@ import { parse, stringify } from "yaml";
 import type { AzureContext } from "./context";
 import { RoleGrants } from "./grants";
 import type { DiagnosticsSink } from "./monitoring";
-import type { Principal } from "./principal";
+import { userAssignedIdentityRef, type Principal, type UserAssignedIdentityRef } from "./principal";
 
 /** Entra application of the AKS API server (the same in every tenant); the token audience. */
 export const AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
@@ -105,9 +105,9 @@ export class AksCluster extends pulumi.ComponentResource {
     /** The cluster's OIDC issuer URL, trusted by every workload identity's federated credential. */
     readonly oidcIssuerUrl: pulumi.Output<string>;
     /** Identity the kubelet pulls images with (grant it AcrPull on the registry). */
-    readonly kubeletIdentity: { principal: Principal; clientId: pulumi.Output<string>; resourceId: pulumi.Output<string> };
+    readonly kubeletIdentity: UserAssignedIdentityRef;
     /** Identity of the AKS control plane (load balancers, node pools). */
-    readonly controlPlaneIdentity: { principal: Principal; resourceId: pulumi.Output<string> };
+    readonly controlPlaneIdentity: UserAssignedIdentityRef;
     /** Kubernetes provider for everything the program creates inside the cluster. */
     readonly provider: KubernetesProvider;
     /** The provider's kubeconfig (secret; it holds no credential, only the kubelogin exec plugin). */
@@ -128,15 +128,8 @@ export class AksCluster extends pulumi.ComponentResource {
             { parent: this },
         );
         const kubelet = new managedidentity.UserAssignedIdentity(`${name}-kubelet`, { ...common, resourceName: args.identityNames.kubelet }, { parent: this });
-        this.controlPlaneIdentity = {
-            principal: { principalId: controlPlane.principalId, principalType: "ServicePrincipal", name: "aks-control-plane" },
-            resourceId: controlPlane.id,
-        };
-        this.kubeletIdentity = {
-            principal: { principalId: kubelet.principalId, principalType: "ServicePrincipal", name: "aks-kubelet" },
-            clientId: kubelet.clientId,
-            resourceId: kubelet.id,
-        };
+        this.controlPlaneIdentity = userAssignedIdentityRef(controlPlane, "aks-control-plane");
+        this.kubeletIdentity = userAssignedIdentityRef(kubelet, "aks-kubelet");
 
         // What the control plane needs before the cluster exists: assign the kubelet identity to
         // the node VMs, and place load balancers and NICs in the node subnet. Each at the one

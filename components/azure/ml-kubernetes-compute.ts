@@ -11,7 +11,7 @@ import * as machinelearningservices from "@pulumi/azure-native/machinelearningse
 import * as pulumi from "@pulumi/pulumi";
 import { AZUREML_EXTENSION_VERSION } from "../versions";
 import type { AzureContext } from "./context";
-import type { Principal } from "./principal";
+import { systemIdentityPrincipal, type Principal } from "./principal";
 
 export const AZUREML_EXTENSION_TYPE = "Microsoft.AzureML.Kubernetes";
 /** Trusted Access role that lets one workspace manage ML workloads on the cluster. */
@@ -137,14 +137,7 @@ export class MlKubernetesCompute extends pulumi.ComponentResource {
             // Attach only once the extension runs, the workspace is trusted and the namespace exists.
             { parent: this, dependsOn: [this.extension, this.trustedAccess, args.namespace.resource] },
         );
-        this.identity = {
-            principalId: this.compute.identity.apply((identity) => {
-                if (!identity?.principalId) throw new Error(`Kubernetes compute ${args.computeName} reported no system identity`);
-                return identity.principalId;
-            }),
-            principalType: "ServicePrincipal",
-            name: "ml-kubernetes-compute",
-        };
+        this.identity = systemIdentityPrincipal(`Kubernetes compute ${args.computeName}`, this.compute.identity, "ml-kubernetes-compute");
 
         this.inferenceRouter = {
             namespace: AZUREML_EXTENSION_NAMESPACE,

@@ -13,7 +13,7 @@ import type { AzureContext } from "./context";
 import { RoleGrants } from "./grants";
 import type { DiagnosticsSink } from "./monitoring";
 import type { PrivateLinks } from "./network";
-import type { Principal } from "./principal";
+import { systemIdentityPrincipal, userAssignedIdentityRef, type Principal, type UserAssignedIdentityRef } from "./principal";
 
 export interface MlComputeClusterSpec {
     /** Azure ML compute name (2-16 characters: letters, digits, '-'). */
@@ -67,7 +67,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
     /** The workspace's system-assigned identity. */
     readonly systemIdentity: Principal;
     /** The compute cluster's identity: what AML jobs run as. */
-    readonly computeIdentity: { principal: Principal; clientId: pulumi.Output<string>; resourceId: pulumi.Output<string> };
+    readonly computeIdentity: UserAssignedIdentityRef;
     private readonly grants: RoleGrants;
     private readonly workspaceName: string;
 
@@ -108,14 +108,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
         this.name = this.workspace.name;
         this.discoveryUrl = this.workspace.discoveryUrl.apply((url) => url ?? `https://${context.location}.api.azureml.ms/discovery`);
         this.mlflowTrackingUri = this.workspace.mlFlowTrackingUri;
-        this.systemIdentity = {
-            principalId: this.workspace.identity.apply((identity) => {
-                if (!identity?.principalId) throw new Error(`ML workspace ${args.workspaceName} reported no system identity`);
-                return identity.principalId;
-            }),
-            principalType: "ServicePrincipal",
-            name: "ml-workspace",
-        };
+        this.systemIdentity = systemIdentityPrincipal(`ML workspace ${args.workspaceName}`, this.workspace.identity, "ml-workspace");
 
         args.privateLinks.privateEndpoint(this, { name, resourceId: this.workspace.id, resourceName: args.workspaceName, groupId: "amlworkspace" });
         args.diagnostics.diagnostics(this, { name, resourceId: this.workspace.id });
@@ -123,11 +116,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
         // --- Training compute ---------------------------------------------------------------------
         const spec = args.computeCluster;
         const computeIdentity = new managedidentity.UserAssignedIdentity(`${name}-compute-identity`, { ...common, resourceName: spec.identityName }, { parent: this });
-        this.computeIdentity = {
-            principal: { principalId: computeIdentity.principalId, principalType: "ServicePrincipal", name: "ml-compute" },
-            clientId: computeIdentity.clientId,
-            resourceId: computeIdentity.id,
-        };
+        this.computeIdentity = userAssignedIdentityRef(computeIdentity, "ml-compute");
         this.computeCluster = new machinelearningservices.Compute(
             `${name}-compute-cluster`,
             {

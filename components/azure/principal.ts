@@ -1,6 +1,7 @@
 /**
  * Who receives a permission. One small type used by every `grant*` method (Azure RBAC) and by
- * the Entra app-role assignments, so an identity is described the same way everywhere.
+ * the Entra app-role assignments, so an identity is described the same way everywhere, and the
+ * one way each kind of managed identity (user-assigned, system-assigned) becomes one.
  */
 import type * as pulumi from "@pulumi/pulumi";
 
@@ -31,6 +32,39 @@ const PRINCIPAL_NAME = /^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$/;
 export function checkPrincipalName(name: string): string {
     if (!PRINCIPAL_NAME.test(name)) throw new Error(`principal name '${name}' must be kebab-case (a-z, 0-9, '-'), at most 64 characters`);
     return name;
+}
+
+/** A user-assigned managed identity as components hand it on: grantee, login and ARM ID. */
+export interface UserAssignedIdentityRef {
+    /** The identity as a grantee (a service principal, by its principal ID). */
+    principal: Principal;
+    /** Client ID the identity's workloads log in with. */
+    clientId: pulumi.Output<string>;
+    /** ARM ID of the identity. */
+    resourceId: pulumi.Output<string>;
+}
+
+/** A user-assigned managed identity, as a grantee named `name`. */
+export function userAssignedIdentityRef(
+    identity: { principalId: pulumi.Output<string>; clientId: pulumi.Output<string>; id: pulumi.Output<string> },
+    name: string,
+): UserAssignedIdentityRef {
+    return { principal: { principalId: identity.principalId, principalType: "ServicePrincipal", name }, clientId: identity.clientId, resourceId: identity.id };
+}
+
+/**
+ * The system-assigned identity of a resource, as a grantee named `name`. Its principal ID fails
+ * with "`owner` reported no system identity" when the resource comes back without one.
+ */
+export function systemIdentityPrincipal(owner: string, identity: pulumi.Output<{ principalId?: string } | undefined>, name: string): Principal {
+    return {
+        principalId: identity.apply((reported) => {
+            if (!reported?.principalId) throw new Error(`${owner} reported no system identity`);
+            return reported.principalId;
+        }),
+        principalType: "ServicePrincipal",
+        name,
+    };
 }
 
 /** Maps a Microsoft Graph directory object type to the RBAC principal type; fails on anything else. */
