@@ -17,7 +17,7 @@ import { AksCluster } from "../components/azure/aks-cluster";
 import type { AzureContext } from "../components/azure/context";
 import { ContainerRegistry } from "../components/azure/container-registry";
 import { KeyVault } from "../components/azure/key-vault";
-import { MlKubernetesCompute, type InferenceRouter } from "../components/azure/ml-kubernetes-compute";
+import { MlKubernetesCompute, type InferenceRouter, type MlNamespace } from "../components/azure/ml-kubernetes-compute";
 import { MlStorage } from "../components/azure/ml-storage";
 import { MlWorkspace } from "../components/azure/ml-workspace";
 import { Monitoring } from "../components/azure/monitoring";
@@ -31,12 +31,6 @@ import { FEATURES_CONTAINER } from "../components/entra/role-grants";
 import type { StackConfig } from "./config";
 import { platformNames } from "./naming";
 import { platformTags } from "./tags";
-
-/** A Kubernetes namespace that exists before something is deployed into it. */
-export interface MlNamespace {
-    name: string;
-    resource: pulumi.Resource;
-}
 
 /** The cluster side of Azure ML, prepared before the ML extension is installed. */
 export interface MlClusterPreparation {

@@ -19,6 +19,12 @@ export const AZUREML_TRUSTED_ACCESS_ROLE = "Microsoft.MachineLearningServices/wo
 /** Namespace the extension installs into (fixed by the extension). */
 export const AZUREML_EXTENSION_NAMESPACE = "azureml";
 
+/** A Kubernetes namespace that exists before something is deployed into it. */
+export interface MlNamespace {
+    name: string;
+    resource: pulumi.Resource;
+}
+
 /** Where the inference router lives inside the cluster: what the edge proxies to. */
 export interface InferenceRouter {
     namespace: string;
@@ -42,7 +48,7 @@ export interface MlKubernetesComputeArgs {
     cluster: { id: pulumi.Input<string>; name: pulumi.Input<string> };
     workspace: { id: pulumi.Input<string>; name: pulumi.Input<string> };
     /** Namespace Azure ML deploys into; it must exist before the compute is attached. */
-    namespace: { name: string; resource: pulumi.Resource };
+    namespace: MlNamespace;
     /** Azure ML compute name (2-16 characters). */
     computeName: string;
     /** Name of the cluster extension resource. */
