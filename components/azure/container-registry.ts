@@ -2,8 +2,9 @@
  * The platform container registry (Azure ML environments and the platform's own images):
  * Entra ID pulls only (admin user and anonymous pull disabled). Always Premium, the only SKU
  * with a firewall and private endpoints: the cluster pulls through a private endpoint with
- * dedicated data endpoints; the public endpoint is either off (staging, prod; images then
- * cannot be exported either) or behind a default-deny firewall for developers (dev).
+ * dedicated data endpoints; the public endpoint is either off (images then cannot be exported
+ * either) or, when developer ranges are configured (dev only), behind a default-deny firewall
+ * that admits them.
  */
 import type * as authorization from "@pulumi/azure-native/authorization";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";

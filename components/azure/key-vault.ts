@@ -1,9 +1,9 @@
 /**
  * The platform Key Vault: Azure RBAC for data-plane access (no access policies), purge
- * protection and soft delete, no public endpoint outside dev (dev: default-deny firewall with
- * an allowlist), a private endpoint, and diagnostics. Access is granted only through the
- * `grant*` methods, each at the narrowest scope that works (a single secret or certificate
- * when one is named).
+ * protection and soft delete, no public endpoint unless developer ranges are configured (dev
+ * only: then a default-deny firewall that admits them), a private endpoint, and diagnostics.
+ * Access is granted only through the `grant*` methods, each at the narrowest scope that works
+ * (a single secret or certificate when one is named).
  */
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import type * as authorization from "@pulumi/azure-native/authorization";

@@ -73,7 +73,8 @@ export interface NetworkArgs {
     subnets: Record<SubnetRole, string>;
     /**
      * TCP ports the AKS node subnet accepts from the internet, for a public edge load
-     * balancer (dev). Empty (the default) keeps every subnet closed to the internet.
+     * balancer (`edge.exposure: public`). Empty (the default) keeps every subnet closed to the
+     * internet.
      */
     publicInboundPorts?: number[];
 }
