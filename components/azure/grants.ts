@@ -7,7 +7,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
 import type { AzureContext } from "./context";
 import { checkPrincipalName, type Principal } from "./principal";
-import { roleDefinitionId, roleSlug, type BuiltInRoleName } from "./roles";
+import { roleDefinitionId, slug, type BuiltInRoleName } from "./roles";
 
 export interface GrantOptions {
     /** Distinguishes grants of the same role to the same principal at different scopes (`secret-edge-tls`). */
@@ -38,7 +38,7 @@ export class RoleGrants {
      * app roles that imply the same Azure role must not produce two assignments.
      */
     grant(role: BuiltInRoleName, principal: Principal, scope: pulumi.Input<string>, options: GrantOptions = {}): authorization.RoleAssignment {
-        const key = [roleSlug(role), options.qualifier, checkPrincipalName(principal.name)].filter(Boolean).join("-");
+        const key = [slug(role), options.qualifier, checkPrincipalName(principal.name)].filter(Boolean).join("-");
         const existing = this.made.get(key);
         if (existing) return existing;
         const assignment = new authorization.RoleAssignment(

@@ -38,7 +38,10 @@ export function builtInRoleName(definitionId: string): BuiltInRoleName | undefin
     return (Object.keys(BUILT_IN_ROLES) as BuiltInRoleName[]).find((name) => BUILT_IN_ROLES[name] === guid);
 }
 
-/** `AzureML Data Scientist` → `azureml-data-scientist`, for resource names. */
-export function roleSlug(role: BuiltInRoleName): string {
-    return role.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+/**
+ * A role (built-in or app role) as it appears in resource names: `AzureML Data Scientist` →
+ * `azureml-data-scientist`, `Model.Invoke` → `model-invoke`.
+ */
+export function slug(text: string): string {
+    return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 }

@@ -8,6 +8,7 @@
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import { checkPrincipalName, type Principal } from "../azure/principal";
+import { slug } from "../azure/roles";
 import { uuidV5 } from "./uuid";
 
 export interface AppRoleSpec {
@@ -107,7 +108,7 @@ export class ApiApplication extends pulumi.ComponentResource {
     assignAppRole(principal: Principal, role: string): azuread.AppRoleAssignment {
         const appRole = this.appRoles.find((candidate) => candidate.value === role);
         if (!appRole) throw new Error(`ApiApplication ${this.componentName}: no app role '${role}' (defined: ${this.appRoles.map((r) => r.value).join(", ")})`);
-        const key = `${role.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${checkPrincipalName(principal.name)}`;
+        const key = `${slug(role)}-${checkPrincipalName(principal.name)}`;
         const existing = this.assignments.get(key);
         if (existing) return existing;
         const assignment = new azuread.AppRoleAssignment(
