@@ -12,6 +12,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { builtInRoleName } from "../components/azure/roles";
 import type { CapturedResource } from "../offline/document";
 import { evaluateProgram, type Evaluation } from "../offline/engine";
 import { readStackConfigFiles } from "../offline/stack-files";
@@ -122,6 +123,34 @@ export class PlannedStack {
             return false;
         });
     }
+}
+
+/** One Azure role assignment, read back from a plan. */
+export interface RoleAssignmentView {
+    resource: TestResource;
+    /** Built-in role name, or the raw role definition ID when it is not one of ours. */
+    role: string;
+    roleDefinitionId: string;
+    scope: string;
+    principalId: string;
+    principalType: unknown;
+    description: string;
+}
+
+/** Every Azure role assignment the stack registered, in registration order. */
+export function roleAssignments(stack: PlannedStack): RoleAssignmentView[] {
+    return stack.ofType("azure-native:authorization:RoleAssignment").map((resource) => {
+        const roleDefinitionId = String(resource.input("roleDefinitionId"));
+        return {
+            resource,
+            role: builtInRoleName(roleDefinitionId) ?? roleDefinitionId,
+            roleDefinitionId,
+            scope: String(resource.input("scope")),
+            principalId: String(resource.input("principalId")),
+            principalType: resource.input("principalType"),
+            description: String(resource.input("description")),
+        };
+    });
 }
 
 export interface RunOptions {

@@ -5,8 +5,8 @@
  */
 import * as assert from "node:assert/strict";
 import { appRoleId } from "../../components/entra/api-application";
-import { editConfig, runStack, shippedStackConfig, type PlannedStack } from "../harness";
-import { plannedStack, roleAssignments } from "./azure-stacks";
+import { editConfig, roleAssignments, runStack, shippedStackConfig, type PlannedStack } from "../harness";
+import { plannedStack } from "./azure-stacks";
 
 type Caller = { name: string; kind: string; roles: string[]; [key: string]: unknown };
 type Access = { roles: Record<string, { description: string }>; callers: Caller[] };

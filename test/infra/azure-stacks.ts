@@ -3,8 +3,7 @@
  * takes about a second), and helpers to read what the Azure side planned.
  */
 import { OFFLINE_SUBSCRIPTION_ID, PlatformMocks } from "../../offline/mocks";
-import { builtInRoleName } from "../../components/azure/roles";
-import { runStack, type PlannedStack, type TestResource } from "../harness";
+import { runStack, type PlannedStack } from "../harness";
 
 export const STACKS = ["dev", "staging", "prod"] as const;
 export type ShippedStack = (typeof STACKS)[number];
@@ -41,32 +40,6 @@ async function evaluateRecordingCalls(stack: ShippedStack): Promise<PlannedStack
         PlatformMocks.prototype.call = original;
         invoked.set(stack, tokens);
     }
-}
-
-export interface RoleAssignmentView {
-    resource: TestResource;
-    /** Built-in role name, or the raw role definition ID when it is not one of ours. */
-    role: string;
-    roleDefinitionId: string;
-    scope: string;
-    principalId: string;
-    principalType: unknown;
-    description: string;
-}
-
-export function roleAssignments(stack: PlannedStack): RoleAssignmentView[] {
-    return stack.ofType("azure-native:authorization:RoleAssignment").map((resource) => {
-        const roleDefinitionId = String(resource.input("roleDefinitionId"));
-        return {
-            resource,
-            role: builtInRoleName(roleDefinitionId) ?? roleDefinitionId,
-            roleDefinitionId,
-            scope: String(resource.input("scope")),
-            principalId: String(resource.input("principalId")),
-            principalType: resource.input("principalType"),
-            description: String(resource.input("description")),
-        };
-    });
 }
 
 /** ARM ID prefix of the stack's resource group. */

@@ -4,10 +4,10 @@
  * privileged role, never a subscription or resource group.
  */
 import * as assert from "node:assert/strict";
-import { BUILT_IN_ROLES } from "../../components/azure/roles";
+import { BUILT_IN_ROLES, roleDefinitionId, type BuiltInRoleName } from "../../components/azure/roles";
 import { OFFLINE_SUBSCRIPTION_ID } from "../../offline/mocks";
-import type { PlannedStack } from "../harness";
-import { plannedStack, resourceGroupId, roleAssignments, STACKS } from "./azure-stacks";
+import { roleAssignments, type PlannedStack } from "../harness";
+import { plannedStack, resourceGroupId, STACKS } from "./azure-stacks";
 
 const PRIVILEGED_ROLE_IDS = [
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
@@ -44,7 +44,7 @@ describe("Azure RBAC over the shipped stacks", () => {
                 assert.ok(all.length > 0);
                 for (const a of all) {
                     assert.ok(a.role in BUILT_IN_ROLES, `${a.resource.name}: unknown role ${a.roleDefinitionId}`);
-                    assert.equal(a.roleDefinitionId, `/subscriptions/${OFFLINE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES[a.role as keyof typeof BUILT_IN_ROLES]}`);
+                    assert.equal(a.roleDefinitionId, roleDefinitionId(OFFLINE_SUBSCRIPTION_ID, a.role as BuiltInRoleName));
                     assert.ok(!PRIVILEGED_ROLE_IDS.some((id) => a.roleDefinitionId.toLowerCase().endsWith(id)), `${a.resource.name} grants a privileged role`);
                 }
             });

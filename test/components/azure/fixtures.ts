@@ -7,9 +7,9 @@ import { OFFLINE_SUBSCRIPTION_ID } from "../../../offline/mocks";
 import type { AzureContext } from "../../../components/azure/context";
 import { Monitoring } from "../../../components/azure/monitoring";
 import { Network } from "../../../components/azure/network";
-import { builtInRoleName, BUILT_IN_ROLES } from "../../../components/azure/roles";
-import type { PlannedStack, TestResource } from "../../harness";
-import { TEST_LOCATION, TEST_TENANT_ID } from "../../harness";
+import { builtInRoleName, roleDefinitionId } from "../../../components/azure/roles";
+import type { PlannedStack, RoleAssignmentView, TestResource } from "../../harness";
+import { roleAssignments, TEST_LOCATION, TEST_TENANT_ID } from "../../harness";
 
 export const RG = "rg-test";
 export const RG_ID = `/subscriptions/${OFFLINE_SUBSCRIPTION_ID}/resourceGroups/${RG}`;
@@ -33,29 +33,16 @@ export function foundation(): { network: Network; monitoring: Monitoring } {
     return { network, monitoring };
 }
 
-export interface Assignment {
-    resource: TestResource;
-    role: string;
-    scope: string;
-    principalId: string;
-    principalType: string;
-}
-
-export function assignments(stack: PlannedStack): Assignment[] {
-    return stack.ofType("azure-native:authorization:RoleAssignment").map((resource) => {
-        const definition = String(resource.input("roleDefinitionId"));
+/** The stack's role assignments; fails on one whose role is not a subscription-scoped built-in role. */
+export function assignments(stack: PlannedStack): RoleAssignmentView[] {
+    return roleAssignments(stack).map((assignment) => {
+        const { resource, roleDefinitionId: definition } = assignment;
         const role = builtInRoleName(definition);
         if (!role) throw new Error(`${resource.name}: unexpected role definition ${definition}`);
-        if (definition !== `/subscriptions/${OFFLINE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES[role]}`) {
+        if (definition !== roleDefinitionId(OFFLINE_SUBSCRIPTION_ID, role)) {
             throw new Error(`${resource.name}: role definition ${definition} is not subscription-scoped`);
         }
-        return {
-            resource,
-            role,
-            scope: String(resource.input("scope")),
-            principalId: String(resource.input("principalId")),
-            principalType: String(resource.input("principalType")),
-        };
+        return assignment;
     });
 }
 

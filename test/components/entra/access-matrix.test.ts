@@ -1,13 +1,12 @@
 import * as assert from "node:assert/strict";
-import type * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
 import type { Principal } from "../../../components/azure/principal";
 import { WorkloadIdentity } from "../../../components/azure/workload-identity";
 import { AccessMatrix, type AccessCaller } from "../../../components/entra/access-matrix";
 import { ApiApplication, appRoleId } from "../../../components/entra/api-application";
-import type { GrantTargets } from "../../../components/entra/role-grants";
 import { runComponents, TEST_TENANT_ID, type PlannedStack } from "../../harness";
 import { context } from "../azure/fixtures";
+import { recordingTargets, type GrantMethod } from "./fixtures";
 
 const URI = `api://${TEST_TENANT_ID}/aml-test-platform`;
 const ISSUER = `https://westeurope.oic.prod-aks.azure.com/${TEST_TENANT_ID}/4c8e2f1a-7b3d-4e6f-9a0b-1c2d3e4f5a6b/`;
@@ -22,10 +21,20 @@ const CALLERS: AccessCaller[] = [
     { name: "claims-portal", kind: "external-app", federation: { issuer: "https://login.partner.example.net", subject: "claims" }, roles: ["Model.Invoke"] },
 ];
 
+/** What each grant method grants, as the expectations below phrase it. */
+const GRANTED: Record<GrantMethod, string> = {
+    "workspace.grantDataScientist": "AzureML Data Scientist on workspace",
+    "workspace.grantComputeOperator": "AzureML Compute Operator on workspace",
+    "storage.grantBlobDataReader": "Storage Blob Data Reader",
+    "storage.grantBlobDataContributor": "Storage Blob Data Contributor",
+};
+
 describe("AccessMatrix", () => {
     let stack: PlannedStack;
     let matrix: AccessMatrix;
-    const grants: string[] = [];
+    const { targets: grantTargets, calls: grants } = recordingTargets(
+        (method, principal, container) => `${principal.name}: ${GRANTED[method]}${container ? ` on ${container}` : ""}`,
+    );
     before(async () => {
         stack = await runComponents(() => {
             const api = new ApiApplication("api", {
@@ -35,14 +44,6 @@ describe("AccessMatrix", () => {
                 roles: Object.fromEntries(["Model.Invoke", "Model.Deploy", "Experiment.Run", "Features.Read"].map((r) => [r, { description: r }])),
                 owners: [],
             });
-            const record = (what: string) => (principal: Principal, options?: { container?: string }) => {
-                grants.push(`${principal.name}: ${what}${options?.container ? ` on ${options.container}` : ""}`);
-                return {} as authorization.RoleAssignment;
-            };
-            const grantTargets: GrantTargets = {
-                workspace: { grantDataScientist: record("AzureML Data Scientist on workspace"), grantComputeOperator: record("AzureML Compute Operator on workspace") },
-                storage: { grantBlobDataReader: record("Storage Blob Data Reader"), grantBlobDataContributor: record("Storage Blob Data Contributor") },
-            };
             matrix = new AccessMatrix("access", {
                 callers: CALLERS,
                 api,

@@ -1,25 +1,10 @@
 import * as assert from "node:assert/strict";
-import type * as authorization from "@pulumi/azure-native/authorization";
 import type { Principal } from "../../../components/azure/principal";
 import { BUILT_IN_ROLES } from "../../../components/azure/roles";
-import { APP_ROLE_GRANTS, applyGrant, FEATURES_CONTAINER, impliedGrants, type GrantTargets } from "../../../components/entra/role-grants";
+import { APP_ROLE_GRANTS, applyGrant, FEATURES_CONTAINER, impliedGrants } from "../../../components/entra/role-grants";
+import { recordingTargets } from "./fixtures";
 
 const PRIVILEGED = ["Owner", "Contributor", "User Access Administrator", "Role Based Access Control Administrator"];
-
-/** Grant targets that record which grant method was called with what. */
-function recordingTargets() {
-    const calls: string[] = [];
-    const fake = {} as authorization.RoleAssignment;
-    const record = (method: string) => (principal: Principal, options?: { container?: string }) => {
-        calls.push(`${method}(${principal.name}${options?.container ? `, container=${options.container}` : ""})`);
-        return fake;
-    };
-    const targets: GrantTargets = {
-        workspace: { grantDataScientist: record("workspace.grantDataScientist"), grantComputeOperator: record("workspace.grantComputeOperator") },
-        storage: { grantBlobDataReader: record("storage.grantBlobDataReader"), grantBlobDataContributor: record("storage.grantBlobDataContributor") },
-    };
-    return { targets, calls };
-}
 
 const someone: Principal = { principalId: "4b3a2918-0f7e-4d6c-9b5a-4f3e2d1c0b9a", principalType: "ServicePrincipal", name: "someone" };
 
