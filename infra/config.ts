@@ -493,7 +493,7 @@ export function loadStackConfig(): StackConfig {
 }
 
 /** The engine passes objects and arrays as JSON text and scalars as plain text. */
-function decodeConfigValue(text: string): unknown {
+export function decodeConfigValue(text: string): unknown {
     const trimmed = text.trimStart();
     if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
         try {

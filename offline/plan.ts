@@ -11,13 +11,13 @@ import { withSourceMaps } from "./lean-startup";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, type EnvironmentName } from "../infra/config";
-import { evaluateProgram, ProgramFailure } from "./engine";
+import { ProgramFailure } from "./engine";
+import { evaluateStack } from "./evaluate-stack";
 import { toPlanDocument, renderPlanSummary } from "./plan-document";
 import { runPolicies } from "./policy-runner";
 import { readStackConfigFiles, StackFileError } from "./stack-files";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
-const PROGRAM = path.join(PROJECT_ROOT, "infra", "index.ts");
 
 const USAGE = `usage: npm run plan -- [--stack dev|staging|prod] [--json]
 
@@ -45,13 +45,7 @@ export async function planStack(request: PlanRequest): Promise<PlanResult> {
     try {
         const files = readStackConfigFiles(PROJECT_ROOT, request.stack, request.configDir);
         const raw = files.config;
-        const evaluation = await evaluateProgram(() => require(PROGRAM), {
-            project: files.project,
-            stack: request.stack,
-            config: raw,
-            // The program validates these; the mocks only need something plausible to shape IDs.
-            mockContext: { location: raw["amlmesh:location"] ?? "westeurope", tenantId: raw["amlmesh:tenantId"] ?? "" },
-        });
+        const evaluation = await evaluateStack(raw, { project: files.project, stack: request.stack });
         const environment = raw["amlmesh:environment"] as EnvironmentName;
         const report = await runPolicies(evaluation.resources, { environment });
         const document = toPlanDocument(evaluation, { project: files.project, stack: request.stack, environment }, {

@@ -45,7 +45,7 @@ function asRecord(value: unknown, where: string): Record<string, unknown> {
 }
 
 /** The engine passes scalars as text and structured values as JSON. */
-function toEngineValue(value: unknown): string {
+export function toEngineValue(value: unknown): string {
     return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
 

@@ -13,13 +13,14 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { builtInRoleName } from "../components/azure/roles";
+import { decodeConfigValue } from "../infra/config";
 import type { CapturedResource } from "../offline/document";
 import { evaluateProgram, type Evaluation } from "../offline/engine";
-import { readStackConfigFiles } from "../offline/stack-files";
+import { evaluateStack } from "../offline/evaluate-stack";
+import { readStackConfigFiles, toEngineValue } from "../offline/stack-files";
 import { containsSecret, unwrapWire, valueAtPath } from "../offline/wire";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
-const PROGRAM = path.join(PROJECT_ROOT, "infra", "index.ts");
 
 /** The tenant the component tests pretend to live in. */
 export const TEST_TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -190,23 +191,15 @@ export function shippedStackConfig(stack: "dev" | "staging" | "prod"): Record<st
 export function editConfig(raw: Record<string, string>, key: string, edit: (value: unknown) => unknown): Record<string, string> {
     const copy = { ...raw };
     const current = copy[key];
-    const decoded = current !== undefined && /^[[{]/.test(current.trimStart()) ? JSON.parse(current) : current;
-    const next = edit(decoded);
+    const next = edit(current === undefined ? undefined : decodeConfigValue(current));
     if (next === undefined) delete copy[key];
-    else copy[key] = typeof next === "object" && next !== null ? JSON.stringify(next) : String(next);
+    else copy[key] = toEngineValue(next);
     return copy;
 }
 
-/** Evaluates the real program (infra/) with a stack's config, as the offline plan does. */
+/** Evaluates the real program (infra/) with a stack's config, the way the offline plan does. */
 export async function runStack(stack: "dev" | "staging" | "prod", config = shippedStackConfig(stack), options: { deploy?: boolean } = {}): Promise<PlannedStack> {
-    const evaluation = await evaluateProgram(() => require(PROGRAM), {
-        project: "amlmesh",
-        stack,
-        config,
-        mockContext: { location: config["amlmesh:location"] ?? TEST_LOCATION, tenantId: config["amlmesh:tenantId"] ?? TEST_TENANT_ID },
-        preview: !options.deploy,
-    });
-    return new PlannedStack(evaluation);
+    return new PlannedStack(await evaluateStack(config, { stack, project: "amlmesh", preview: !options.deploy }));
 }
 
 /** The value of an Output, once resolved under the mocks. */
