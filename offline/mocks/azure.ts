@@ -3,7 +3,7 @@
  * program gave, and the computed properties the program reads back (principal IDs, URIs, the
  * cluster's OIDC issuer). Add a row to ARM_TYPES when the program starts using a new type.
  */
-import { deterministicSuffix, deterministicUuid, OFFLINE_SUBSCRIPTION_ID } from "./identifiers";
+import { deterministicSuffix, deterministicUuid, OFFLINE_DEPLOYER_OBJECT_ID, OFFLINE_SUBSCRIPTION_ID } from "./identifiers";
 import type { MockContext, ResourceMock } from "./types";
 
 interface ArmType {
@@ -270,7 +270,7 @@ export function azureNativeCall(token: string, inputs: Record<string, unknown>, 
         case "azure-native:authorization:getClientConfig":
             return {
                 clientId: deterministicUuid("deployer-client"),
-                objectId: deterministicUuid("deployer-object"),
+                objectId: OFFLINE_DEPLOYER_OBJECT_ID,
                 subscriptionId: OFFLINE_SUBSCRIPTION_ID,
                 tenantId: ctx.tenantId,
             };

@@ -2,8 +2,8 @@
  * Mock outputs for `azuread` resources: object IDs and client IDs as deterministic GUIDs, and
  * the app-role ID maps the program uses to assign roles.
  */
-import { deterministicUuid } from "./identifiers";
-import type { MockContext, ResourceMock } from "./types";
+import { deterministicUuid, OFFLINE_DEPLOYER_OBJECT_ID } from "./identifiers";
+import type { ResourceMock } from "./types";
 
 interface AppRoleInput {
     value?: string;
@@ -45,15 +45,13 @@ export const azureAdMock: ResourceMock = (args, ctx) => {
 };
 
 /** `azuread` functions the program calls. */
-export function azureAdCall(token: string, inputs: Record<string, unknown>, ctx: MockContext): Record<string, unknown> | undefined {
+export function azureAdCall(token: string, inputs: Record<string, unknown>): Record<string, unknown> | undefined {
     switch (token) {
-        case "azuread:index/getClientConfig:getClientConfig":
-            return { clientId: deterministicUuid("deployer-client"), objectId: deterministicUuid("deployer-object"), tenantId: ctx.tenantId };
         case "azuread:index/getDirectoryObject:getDirectoryObject": {
             // The offline deployer is a CI service principal (what deploys staging and prod);
             // any other object ID is treated as a user.
             const objectId = String(inputs.objectId);
-            return { id: objectId, objectId, type: objectId === deterministicUuid("deployer-object") ? "ServicePrincipal" : "User" };
+            return { id: objectId, objectId, type: objectId === OFFLINE_DEPLOYER_OBJECT_ID ? "ServicePrincipal" : "User" };
         }
         default:
             return undefined;

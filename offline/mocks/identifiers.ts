@@ -20,3 +20,6 @@ export function deterministicSuffix(seed: string, length = 7): string {
 
 /** The subscription every offline resource lives in. */
 export const OFFLINE_SUBSCRIPTION_ID = deterministicUuid("subscription");
+
+/** Object ID of the offline deployer (the identity running `pulumi up`), a CI service principal. */
+export const OFFLINE_DEPLOYER_OBJECT_ID = deterministicUuid("deployer-object");

@@ -32,7 +32,7 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-        const result = azureNativeCall(args.token, args.inputs, this.context) ?? azureAdCall(args.token, args.inputs, this.context);
+        const result = azureNativeCall(args.token, args.inputs, this.context) ?? azureAdCall(args.token, args.inputs);
         if (!result) throw new Error(`offline mocks: no mock for function ${args.token}; add one in offline/mocks/`);
         return result;
     }
