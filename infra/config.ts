@@ -523,13 +523,14 @@ function show(value: unknown): string {
 function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
     const path = issue.path;
     switch (issue.code) {
-        case "unrecognized_keys":
+        case "unrecognized_keys": {
+            const known = knownKeysAt(path);
             return issue.keys.map((unknownKey) => {
-                const known = knownKeysAt(path);
                 const suggestion = closest(unknownKey, known);
                 const hint = suggestion ? `did you mean '${suggestion}'?` : `known keys here: ${known.join(", ")}`;
                 return { key: keyOf([...path, unknownKey]), message: `unknown key (${hint})` };
             });
+        }
         case "invalid_type":
             if (issue.input === undefined) return [{ key: keyOf(path), message: `is required (expected ${issue.expected})` }];
             return [{ key: keyOf(path), message: `got ${show(issue.input)}, expected ${issue.expected}` }];

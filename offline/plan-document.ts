@@ -2,20 +2,14 @@
  * Turns an evaluation into the printable plan: the JSON document (`--json`) and the readable
  * summary. Secrets are masked in both; nothing here sees a plaintext secret after masking.
  */
-import type { Environment, PlanDocument, PlanDocumentResource, PolicyViolation } from "./document";
+import type { Environment, PlanDocument, PlanDocumentResource } from "./document";
 import type { Evaluation } from "./engine";
 import { maskWire } from "./wire";
-
-export interface PolicyVerdicts {
-    pack: string;
-    version: string;
-    violations: PolicyViolation[];
-}
 
 export function toPlanDocument(
     evaluation: Evaluation,
     meta: { project: string; stack: string; environment: Environment },
-    policy: PolicyVerdicts,
+    policy: PlanDocument["policy"],
 ): PlanDocument {
     const resources: PlanDocumentResource[] = evaluation.resources.map((resource) => ({
         urn: resource.urn,
@@ -78,7 +72,9 @@ export function renderPlanSummary(document: PlanDocument): string {
     for (const resource of custom) {
         const owner = owningComponent(document, byUrn, resource);
         const label = owner && owner.type !== "pulumi:pulumi:Stack" ? `${owner.type} ${owner.name}` : "(stack)";
-        byComponent.set(label, [...(byComponent.get(label) ?? []), resource]);
+        const members = byComponent.get(label);
+        if (members) members.push(resource);
+        else byComponent.set(label, [resource]);
     }
     for (const [label, members] of [...byComponent.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
         const types = countBy(members, (resource) => resource.type.replace(/^[^:]+:/, ""))
