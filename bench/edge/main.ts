@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SOURCE_ENTRY, authorizerEnv, startAuthorizerProcess } from '../../services/edge-authorizer/testkit/authorizer.js';
+import { join, relative } from 'node:path';
+import { authorizerEnv, buildAuthorizer, startAuthorizerProcess } from '../../services/edge-authorizer/testkit/authorizer.js';
 import { TestIssuer } from '../../services/edge-authorizer/testkit/issuer.js';
 import { NGINX_BINARY, nginxAvailable } from '../../services/edge-authorizer/testkit/nginx.js';
 import { startTopology } from '../../services/edge-authorizer/testkit/topology.js';
@@ -11,7 +11,9 @@ import { runLoad, type LoadResult } from './load.js';
 
 /**
  * `npm run bench:edge`: the test topology (NGINX auth_request → authorizer process → test issuer,
- * stand-in backend in its own process) under closed-loop load, then the authorizer on its own.
+ * stand-in backend in its own process) under closed-loop load, then the authorizer on its own. The
+ * authorizer runs as the image runs it: `node dist/main.js`, compiled first by the production
+ * tsconfig (not through tsx, whose transform adds per-closure helper calls the build does not have).
  * Settings come from the environment:
  *   BENCH_DURATION_SECONDS (5)    length of each measured run (after a 2 s warm-up per setup)
  *   BENCH_ROUNDS (3)              runs per figure; the table shows the medians. Through NGINX the
@@ -45,9 +47,10 @@ interface Row {
   readonly ratio?: number;
 }
 
-async function measureEdge(cache: boolean, logDir: string): Promise<Row[]> {
+async function measureEdge(authorizerEntry: string, cache: boolean, logDir: string): Promise<Row[]> {
   const label = cache ? 'warm cache' : 'cache disabled';
   const edge = await startTopology({
+    authorizerCommand: [process.execPath, authorizerEntry],
     authorizerEnv: { AUTHZ_CACHE_ENABLED: String(cache) },
     // A file, not a pipe read by this process: the load generator keeps its CPU.
     authorizerLogFile: join(logDir, `authorizer-edge-${cache ? 'cached' : 'uncached'}.log`),
@@ -85,8 +88,8 @@ async function measureEdge(cache: boolean, logDir: string): Promise<Row[]> {
  * generator as it likes. "pinned": authorizer on CPU 1, load generator on CPU 0 — one core each,
  * the steadiest figure for what one authorizer process can do.
  */
-async function measureAlone(issuer: TestIssuer, cache: boolean, pinned: boolean, logDir: string): Promise<Row> {
-  const entry = [process.execPath, '--import', 'tsx', SOURCE_ENTRY];
+async function measureAlone(authorizerEntry: string, issuer: TestIssuer, cache: boolean, pinned: boolean, logDir: string): Promise<Row> {
+  const entry = [process.execPath, authorizerEntry];
   const authorizer = await startAuthorizerProcess(authorizerEnv(issuer, { AUTHZ_CACHE_ENABLED: String(cache) }), {
     command: pinned ? ['taskset', '-c', '1', ...entry] : entry,
     stdoutPath: join(logDir, `authorizer-alone-${cache}-${pinned}.log`),
@@ -163,15 +166,18 @@ async function main(): Promise<void> {
       `${settings.connections} connections through NGINX, ${settings.authorizerConnections} to the authorizer alone, ` +
       `${settings.rounds} × ${settings.durationSeconds} s per figure (medians), ${settings.tokens} distinct RS256 tokens`,
   );
-  console.log('load generator: autocannon in this process, on the same cores as everything it measures\n');
+  console.log('load generator: autocannon in this process, on the same cores as everything it measures');
+
+  const authorizerEntry = buildAuthorizer();
+  console.log(`authorizer: production build, node ${relative(process.cwd(), authorizerEntry)}\n`);
 
   const logDir = mkdtempSync(join(tmpdir(), 'edge-bench-'));
   try {
-    const rows = [...(await measureEdge(true, logDir)), ...(await measureEdge(false, logDir))];
+    const rows = [...(await measureEdge(authorizerEntry, true, logDir)), ...(await measureEdge(authorizerEntry, false, logDir))];
     const issuer = await TestIssuer.start();
     try {
-      for (const cache of [true, false]) rows.push(await measureAlone(issuer, cache, false, logDir));
-      if (canPin()) for (const cache of [true, false]) rows.push(await measureAlone(issuer, cache, true, logDir));
+      for (const cache of [true, false]) rows.push(await measureAlone(authorizerEntry, issuer, cache, false, logDir));
+      if (canPin()) for (const cache of [true, false]) rows.push(await measureAlone(authorizerEntry, issuer, cache, true, logDir));
       else console.log('(taskset unavailable or one core: pinned runs skipped)');
       const tokens = await mintTokens(issuer);
       const durationMs = settings.durationSeconds * 1000;

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManagedProcess } from './processes.js';
 import { TEST_AUDIENCE, type TestIssuer } from './issuer.js';
@@ -5,6 +7,17 @@ import { TEST_AUDIENCE, type TestIssuer } from './issuer.js';
 /** The repository root (two levels above services/edge-authorizer). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SOURCE_ENTRY = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const WORKSPACE_DIR = fileURLToPath(new URL('../', import.meta.url));
+
+/**
+ * Compiles src/ with the production tsconfig, as the image's build stage does (`npm run build -w
+ * edge-authorizer`), into `outDir` (the workspace's own dist/ by default). Returns the entry point.
+ */
+export function buildAuthorizer(outDir = join(WORKSPACE_DIR, 'dist')): string {
+  const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(WORKSPACE_DIR, 'tsconfig.build.json'), '--outDir', outDir], { cwd: REPO_ROOT, stdio: 'pipe' });
+  return join(outDir, 'main.js');
+}
 
 /** Environment for an authorizer that trusts the test issuer and listens on an ephemeral loopback port. */
 export function authorizerEnv(issuer: TestIssuer, overrides: Record<string, string> = {}): Record<string, string> {

@@ -23,6 +23,8 @@ export interface TopologyOptions {
   /** Run the stand-in backend in a child process (benchmarks) instead of in this process (tests). */
   readonly upstreamProcess?: boolean;
   readonly nginx?: Pick<NginxOptions, 'routes' | 'workerProcesses' | 'accessLog'>;
+  /** How to run the authorizer; from source through tsx by default (see startAuthorizerProcess). */
+  readonly authorizerCommand?: readonly string[];
   /** Write the authorizer's log to this file instead of a pipe read by this process. */
   readonly authorizerLogFile?: string;
   /** Runs after the issuer starts and before the authorizer does (e.g. to break the JWKS). */
@@ -65,6 +67,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
 
     const authorizer = await startAuthorizerProcess(authorizerEnv(issuer, options.authorizerEnv), {
       waitReady: options.waitReady ?? true,
+      ...(options.authorizerCommand === undefined ? {} : { command: options.authorizerCommand }),
       ...(options.authorizerLogFile === undefined ? {} : { stdoutPath: options.authorizerLogFile }),
     });
     stops.push(() => authorizer.stop());

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
-import { REPO_ROOT, authorizerEnv, startAuthorizerProcess, type RunningAuthorizer } from '../../../services/edge-authorizer/testkit/authorizer.js';
+import { REPO_ROOT, authorizerEnv, buildAuthorizer, startAuthorizerProcess, type RunningAuthorizer } from '../../../services/edge-authorizer/testkit/authorizer.js';
 import { TestIssuer } from '../../../services/edge-authorizer/testkit/issuer.js';
 import { httpGet } from './harness.js';
 
@@ -64,10 +64,7 @@ describe('edge-authorizer production build', function () {
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'edge-authorizer-prod-'));
     const app = join(root, WORKSPACE);
-    execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(REPO_ROOT, WORKSPACE, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], {
-      cwd: REPO_ROOT,
-      stdio: 'pipe',
-    });
+    buildAuthorizer(join(app, 'dist'));
     writeFileSync(join(app, 'package.json'), readFileSync(join(REPO_ROOT, WORKSPACE, 'package.json')));
 
     lock = (JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }).packages;
