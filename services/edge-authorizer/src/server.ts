@@ -85,41 +85,75 @@ function route(req: IncomingMessage, res: ServerResponse, deps: ServerDependenci
 
 function authorize(req: IncomingMessage, res: ServerResponse, query: string, deps: ServerDependencies): void {
   const started = performance.now();
-  const forwarded = req.headers['x-original-uri'];
-  const originalUri = typeof forwarded === 'string' ? forwarded : undefined;
-  const finish = (decision: Decision): void => {
-    answer(res, decision);
-    record(req, decision, (performance.now() - started) / 1000, originalUri, deps);
-  };
-  // decide() turns every expected failure into a Decision; reaching fail() is a bug. Still closed.
-  const fail = (error: unknown): void => {
-    empty(res, 500);
-    deps.logger.error({ err: error }, 'authorizer failed');
-  };
+  const headers = subrequestHeaders(req.rawHeaders);
   let decision: Decision | Promise<Decision>;
   try {
-    decision = deps.authorizer.decide({ authorization: authorizationValues(req.rawHeaders), query, originalUri });
+    decision = deps.authorizer.decide({ authorization: headers.authorization, query, originalUri: headers.originalUri });
   } catch (error) {
-    fail(error);
+    fail(res, error, deps);
     return;
   }
-  // Cache hits and refusals come back synchronously: no promise, no extra tick on the hot path.
-  if (decision instanceof Promise) decision.then(finish, fail);
-  else finish(decision);
+  // Cache hits and refusals come back synchronously: no promise, no closures, no extra tick on the
+  // hot path.
+  if (decision instanceof Promise) {
+    decision.then(
+      (settled) => finish(res, settled, started, headers, deps),
+      (error: unknown) => fail(res, error, deps),
+    );
+  } else {
+    finish(res, decision, started, headers, deps);
+  }
+}
+
+function finish(res: ServerResponse, decision: Decision, started: number, headers: SubrequestHeaders, deps: ServerDependencies): void {
+  answer(res, decision);
+  record(decision, (performance.now() - started) / 1000, headers, deps);
+}
+
+/** decide() turns every expected failure into a Decision; reaching this is a bug. Still closed. */
+function fail(res: ServerResponse, error: unknown, deps: ServerDependencies): void {
+  empty(res, 500);
+  deps.logger.error({ err: error }, 'authorizer failed');
+}
+
+/** The request headers a decision reads. */
+interface SubrequestHeaders {
+  /** Every Authorization header as received, duplicates included. */
+  readonly authorization: string[] | undefined;
+  /** X-Original-URI, the client's request target as NGINX forwards it; repeats joined as Node would. */
+  readonly originalUri: string | undefined;
+  /** X-Request-ID (the first, if repeated); validated before it is logged. */
+  readonly requestId: string | undefined;
 }
 
 /**
- * Every Authorization header as received. `req.headers` keeps only the first and silently drops the
- * others, so a duplicate would go unnoticed; rawHeaders has them all (and is cheaper to scan than
- * building `req.headersDistinct`).
+ * One pass over rawHeaders. `req.headers` would keep only the first Authorization header and
+ * silently drop the others, so a duplicate would go unnoticed; rawHeaders has them all. It is also
+ * cheaper than the header object Node builds on first access, which this path never needs.
  */
-function authorizationValues(rawHeaders: readonly string[]): string[] | undefined {
-  let values: string[] | undefined;
+function subrequestHeaders(rawHeaders: readonly string[]): SubrequestHeaders {
+  let authorization: string[] | undefined;
+  let originalUri: string | undefined;
+  let requestId: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') (values ??= []).push(rawHeaders[i + 1] as string);
+    const value = rawHeaders[i + 1] as string;
+    // The length test first: most headers are rejected without lower-casing their name.
+    switch (name.length) {
+      case 13:
+        if (name.toLowerCase() === 'authorization') (authorization ??= []).push(value);
+        break;
+      case 14:
+        // Joined, not first-wins: every copy then goes through the token-in-query check.
+        if (name.toLowerCase() === 'x-original-uri') originalUri = originalUri === undefined ? value : `${originalUri}, ${value}`;
+        break;
+      case 12:
+        if (requestId === undefined && name.toLowerCase() === 'x-request-id') requestId = value;
+        break;
+      default:
+    }
   }
-  return values;
+  return { authorization, originalUri, requestId };
 }
 
 /** No body on any answer to an auth subrequest: a body stops NGINX reusing the upstream connection. */
@@ -141,12 +175,12 @@ function answer(res: ServerResponse, decision: Decision): void {
   res.end();
 }
 
-function record(req: IncomingMessage, decision: Decision, seconds: number, originalUri: string | undefined, deps: ServerDependencies): void {
+function record(decision: Decision, seconds: number, headers: SubrequestHeaders, deps: ServerDependencies): void {
   deps.metrics.recordDecision(decision.outcome, decision.reason, decision.cache, seconds);
-  const requestId = req.headers['x-request-id'];
+  const { requestId, originalUri } = headers;
   const { identity, requirement } = decision;
   const line = {
-    requestId: typeof requestId === 'string' && REQUEST_ID.test(requestId) ? requestId : undefined,
+    requestId: requestId !== undefined && REQUEST_ID.test(requestId) ? requestId : undefined,
     decision: decision.outcome,
     status: decision.status,
     reason: decision.reason,

@@ -85,6 +85,13 @@ describe('edge-authorizer HTTP server', () => {
       assert.equal(harmless.status, 204);
     });
 
+    it('checks every X-Original-URI it is sent, not just the first', async () => {
+      const token = await issuer.mint();
+      const response = await authorize({ authorization: `Bearer ${token}`, 'x-original-uri': ['/models/x', `/models/x?access_token=${token}`] });
+      assert.equal(response.status, 401);
+      assert.equal(response.headers['www-authenticate'], 'Bearer error="invalid_request"');
+    });
+
     it('refuses a token longer than AUTHZ_MAX_TOKEN_BYTES with 401 and stays up', async () => {
       const response = await authorize({ authorization: `Bearer ${'a'.repeat(4000)}.${'b'.repeat(4500)}.c` });
       assert.equal(response.status, 401);
