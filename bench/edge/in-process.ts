@@ -21,7 +21,9 @@ export async function inProcessDecisionRate(
   options: { cache: boolean; tokens: readonly string[]; durationMs: number; concurrency: number },
 ): Promise<DecisionRate> {
   const config = loadConfig(authorizerEnv(issuer, { AUTHZ_CACHE_ENABLED: String(options.cache), AUTHZ_LOG_LEVEL: 'warn' }));
-  const app = createApp(config, { processMetrics: false });
+  // Decisions are measured, not their log lines (warn level writes none); a destination of its own
+  // also keeps each run from adding a process 'exit' flush hook.
+  const app = createApp(config, { processMetrics: false, logDestination: { write: () => undefined } });
   app.keyStore.start(); // retries with backoff, as in production
   for (let waited = 0; !app.keyStore.ready; waited += 50) {
     if (waited > 15_000) throw new Error('in-process authorizer could not load keys');
