@@ -159,7 +159,7 @@ function format(rows: readonly Row[]): string {
   const lines = [`${'run'.padEnd(60)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}  ratio to no-auth: median (lowest–highest round)`];
   for (const { name, result, ratios } of rows) {
     const rate = 'requestsPerSecond' in result ? result.requestsPerSecond : result.decisionsPerSecond;
-    const relative = ratios === undefined ? '' : `${mid([...ratios]).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
+    const relative = ratios === undefined ? '' : `${mid([...ratios]).toFixed(3)}× (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})`;
     lines.push(`${name.padEnd(60)} ${rate.toFixed(0).padStart(9)} ${result.p50Ms.toFixed(3).padStart(8)} ${result.p99Ms.toFixed(3).padStart(8)}  ${relative}`);
   }
   return lines.join('\n');
