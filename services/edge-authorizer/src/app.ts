@@ -64,7 +64,7 @@ export function createApp(config: AuthorizerConfig, options: AppOptions = {}): A
         ...(options.now === undefined ? {} : { now: options.now }),
       })
     : undefined;
-  const authorizer = new Authorizer({ verifier, cache, maxTokenBytes: config.maxTokenBytes });
+  const authorizer = new Authorizer({ verifier, cache, maxTokenBytes: config.maxTokenBytes, keysReady: () => keyStore.ready });
   const http = createAuthorizerServer({ authorizer, metrics, logger, isReady: () => keyStore.ready });
 
   return {

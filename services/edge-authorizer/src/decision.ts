@@ -42,6 +42,11 @@ export interface AuthorizerOptions {
   readonly verifier: TokenVerifier;
   /** Undefined disables the cache (benchmarks, debugging). */
   readonly cache: TokenCache | undefined;
+  /**
+   * Whether usable signing keys are loaded. A cache hit is honoured only while they are: once the
+   * keys are dropped as stale, cached tokens fail closed like every other one.
+   */
+  readonly keysReady: () => boolean;
   readonly maxTokenBytes: number;
 }
 
@@ -77,7 +82,9 @@ export class Authorizer {
     if (cache === undefined) return this.verifyThenDecide(token, requirement, undefined);
     const key = TokenCache.keyOf(token);
     const cached = cache.get(key);
-    return cached === undefined ? this.verifyThenDecide(token, requirement, { cache, key }) : byRole(cached, requirement, 'hit');
+    return cached === undefined || !this.options.keysReady()
+      ? this.verifyThenDecide(token, requirement, { cache, key })
+      : byRole(cached, requirement, 'hit');
   }
 
   /** `slot` is where the identity goes once verified; undefined when the cache is off. */
@@ -93,7 +100,7 @@ export class Authorizer {
     try {
       identity = await this.options.verifier.verify(token);
     } catch (error) {
-      if (error instanceof KeysUnavailableError) return refuse(503, 'error', 'keys_unavailable', undefined, requirement);
+      if (error instanceof KeysUnavailableError) return refuse(503, 'error', 'keys_unavailable', undefined, requirement, cacheUse);
       const reason = error instanceof TokenRejectedError ? error.reason : 'verification_error';
       return refuse(401, 'deny', reason, invalidToken, requirement, cacheUse);
     }

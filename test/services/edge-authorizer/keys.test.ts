@@ -108,6 +108,20 @@ describe('edge-authorizer signing keys', () => {
     assert.equal(app.keyStore.ready, false);
   });
 
+  it('fails closed for cached tokens too once the keys are stale (a cache hit is no way around it)', async () => {
+    const { decide, app, clock } = await start({ AUTHZ_CACHE_ENABLED: 'true', AUTHZ_JWKS_REFRESH_SECONDS: '60', AUTHZ_JWKS_MAX_STALE_SECONDS: '120' });
+    const token = await issuer.mint();
+    const fresh = await decide({ authorization: bearer(token) });
+    assert.equal(fresh.status, 204);
+    assert.equal((await decide({ authorization: bearer(token) })).cache, 'hit');
+    await issuer.stop();
+    clock.advance(121_000); // inside the cache's 300 s TTL and the token's lifetime
+    const stale = await decide({ authorization: bearer(token) });
+    assert.equal(app.keyStore.ready, false);
+    assert.equal(stale.status, 503);
+    assert.equal(stale.reason, 'keys_unavailable');
+  });
+
   it('fails closed (503) while no keys were ever loaded, and becomes ready when they arrive', async () => {
     issuer.jwksStatus = 503;
     const { decide, app, ready } = await start({}, false);
