@@ -29,7 +29,7 @@ export async function inProcessDecisionRate(
     if (waited > 15_000) throw new Error('in-process authorizer could not load keys');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const requests = options.tokens.map((token) => ({ authorization: [`Bearer ${token}`], query: 'roles=Model.Invoke', originalUri: '/models/m1/score' }));
+  const requests = options.tokens.map((token) => ({ authorization: [`Bearer ${token}`], query: 'roles=Model.Invoke', originalUris: ['/models/m1/score'] }));
 
   const run = async (durationMs: number): Promise<{ count: number; latencies: number[]; elapsedMs: number }> => {
     const latencies: number[] = [];

@@ -10,8 +10,8 @@ export interface AuthorizationRequest {
   readonly authorization: readonly string[] | undefined;
   /** Query string of the auth URI itself, without the "?". */
   readonly query: string;
-  /** The client's request target as NGINX forwards it (X-Original-URI), if present. */
-  readonly originalUri: string | undefined;
+  /** Every X-Original-URI as received: the client's request target as NGINX forwards it (one). */
+  readonly originalUris: readonly string[] | undefined;
 }
 
 export type Reason =
@@ -62,7 +62,7 @@ export class Authorizer {
   /** Synchronous when the answer needs no signature check (cache hits, refusals); a Promise otherwise. */
   decide(request: AuthorizationRequest): Decision | Promise<Decision> {
     // First, so a token in a query string is never parsed or kept (not even as a memo key).
-    if (carriesQueryToken(request.query) || carriesQueryToken(queryOf(request.originalUri))) {
+    if (carriesQueryToken(request.query) || request.originalUris?.some((uri) => carriesQueryToken(queryOf(uri)))) {
       return refuse(401, 'deny', 'token_in_query', invalidRequest, undefined);
     }
     const required = requirementFrom(request.query);

@@ -88,7 +88,7 @@ function authorize(req: IncomingMessage, res: ServerResponse, query: string, dep
   const headers = subrequestHeaders(req.rawHeaders);
   let decision: Decision | Promise<Decision>;
   try {
-    decision = deps.authorizer.decide({ authorization: headers.authorization, query, originalUri: headers.originalUri });
+    decision = deps.authorizer.decide({ authorization: headers.authorization, query, originalUris: headers.originalUris });
   } catch (error) {
     fail(res, error, deps);
     return;
@@ -120,8 +120,8 @@ function fail(res: ServerResponse, error: unknown, deps: ServerDependencies): vo
 interface SubrequestHeaders {
   /** Every Authorization header as received, duplicates included. */
   readonly authorization: string[] | undefined;
-  /** X-Original-URI, the client's request target as NGINX forwards it; repeats joined as Node would. */
-  readonly originalUri: string | undefined;
+  /** Every X-Original-URI (NGINX sends one; each copy goes through the token-in-query check). */
+  readonly originalUris: string[] | undefined;
   /** X-Request-ID (the first, if repeated); validated before it is logged. */
   readonly requestId: string | undefined;
 }
@@ -133,7 +133,7 @@ interface SubrequestHeaders {
  */
 function subrequestHeaders(rawHeaders: readonly string[]): SubrequestHeaders {
   let authorization: string[] | undefined;
-  let originalUri: string | undefined;
+  let originalUris: string[] | undefined;
   let requestId: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
@@ -144,8 +144,7 @@ function subrequestHeaders(rawHeaders: readonly string[]): SubrequestHeaders {
         if (name.toLowerCase() === 'authorization') (authorization ??= []).push(value);
         break;
       case 14:
-        // Joined, not first-wins: every copy then goes through the token-in-query check.
-        if (name.toLowerCase() === 'x-original-uri') originalUri = originalUri === undefined ? value : `${originalUri}, ${value}`;
+        if (name.toLowerCase() === 'x-original-uri') (originalUris ??= []).push(value);
         break;
       case 12:
         if (requestId === undefined && name.toLowerCase() === 'x-request-id') requestId = value;
@@ -153,7 +152,7 @@ function subrequestHeaders(rawHeaders: readonly string[]): SubrequestHeaders {
       default:
     }
   }
-  return { authorization, originalUri, requestId };
+  return { authorization, originalUris, requestId };
 }
 
 /** No body on any answer to an auth subrequest: a body stops NGINX reusing the upstream connection. */
@@ -177,7 +176,8 @@ function answer(res: ServerResponse, decision: Decision): void {
 
 function record(decision: Decision, seconds: number, headers: SubrequestHeaders, deps: ServerDependencies): void {
   deps.metrics.recordDecision(decision.outcome, decision.reason, decision.cache, seconds);
-  const { requestId, originalUri } = headers;
+  const { requestId } = headers;
+  const originalUri = headers.originalUris?.[0];
   const { identity, requirement } = decision;
   const line = {
     requestId: requestId !== undefined && REQUEST_ID.test(requestId) ? requestId : undefined,

@@ -46,7 +46,7 @@ export async function startInProcess(
     clock,
     logs,
     decide: async (partial) =>
-      app.authorizer.decide({ authorization: partial.authorization, query: partial.query ?? 'roles=Model.Invoke', originalUri: partial.originalUri }),
+      app.authorizer.decide({ authorization: partial.authorization, query: partial.query ?? 'roles=Model.Invoke', originalUris: partial.originalUris }),
     async ready() {
       for (let waited = 0; !app.keyStore.ready; waited += 20) {
         if (waited > 10_000) throw new Error('keys not loaded');
