@@ -62,13 +62,15 @@ export class EdgeGraph {
                 result.push(merge(virtualServer, path, serverLevel, routeLevel));
                 continue;
             }
-            // A delegated route is served by the subroutes of a VirtualServerRoute.
+            // A delegated route is served by the subroutes of a VirtualServerRoute, which inherit
+            // the route's own policies as well as the server's.
+            const inherited = merge(virtualServer, path, serverLevel, routeLevel);
             const reference = parseReference(delegated, namespaceOf(virtualServer));
             const targets = this.routeObjects.resolve(this.stack, virtualServer, reference, "spec");
             if (targets.length === 0) {
-                result.push({ ...merge(virtualServer, path, serverLevel, routeLevel), unresolved: [`VirtualServerRoute ${delegated === UNKNOWN ? "?" : delegated}`] });
+                result.push({ ...inherited, unresolved: [`VirtualServerRoute ${delegated === UNKNOWN ? "?" : delegated}`] });
             }
-            for (const target of targets) result.push(...this.subroutes(target, serverLevel));
+            for (const target of targets) result.push(...this.subroutes(target, inherited));
         }
         return result;
     }

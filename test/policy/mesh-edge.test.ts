@@ -214,6 +214,24 @@ describe("policy: mesh and edge", () => {
             assert.equal(messages.length, 2, "the protected routes pass");
         });
 
+        it("edge-external-auth-required: a delegating route's own policies cover the VirtualServerRoute's subroutes", async () => {
+            const delegating = virtualServer("delegating", {
+                host: "ml.example.com",
+                tls: { secret: "ml-tls" },
+                policies: [{ name: "rate-limit" }],
+                routes: [{ path: "/features", policies: [{ name: "entra-auth" }], route: "features/features-vsr" }],
+            });
+            const subroutes = resource(T.virtualServerRoute, "features-vsr", {
+                apiVersion: "k8s.nginx.org/v1",
+                kind: "VirtualServerRoute",
+                metadata: { name: "features-vsr", namespace: "features" },
+                spec: { host: "ml.example.com", subroutes: [{ path: "/features/online", action: { pass: "api" } }] },
+            });
+            const report = await check([auth, limit, delegating, subroutes]);
+            assert.deepEqual(violationsOf(report, "edge-external-auth-required"), []);
+            assert.deepEqual(violationsOf(report, "edge-rate-limit-required"), []);
+        });
+
         it("edge-external-auth-required: flags references to Policies the stack does not declare, and Ingresses without nginx.org/policies", async () => {
             const dangling = virtualServer("dangling", { host: "ml.example.com", tls: { secret: "t" }, policies: [{ name: "entra-auth", namespace: "elsewhere" }] });
             const bare = ingress("bare", { "nginx.org/limit-req-rate": "10r/s" });
