@@ -19,13 +19,13 @@ describe("shipped stacks (whole program)", () => {
         describe(name, () => {
             it("emits only custom resources that validate against the upstream CRD schemas", async function () {
                 const stack = await plannedStack(name);
-                assertCustomResourcesValid(this, stack.resources.map((r) => r.captured), 15);
+                assertCustomResourcesValid(this, stack.evaluation.resources, 15);
             });
 
             it("pulls every chart, image and manifest from components/versions.ts, none floating", async () => {
                 const stack = await plannedStack(name);
                 const registry = String((stack.outputs.containerRegistry as { loginServer: string }).loginServer);
-                assertArtifactsPinned(stack.resources.map((r) => r.captured), registry);
+                assertArtifactsPinned(stack.evaluation.resources, registry);
                 const extension = stack.one("azure-native:kubernetesconfiguration:Extension");
                 assert.equal(extension.input("version"), AZUREML_EXTENSION_VERSION);
                 assert.equal(extension.input("autoUpgradeMinorVersion"), false);
@@ -33,7 +33,7 @@ describe("shipped stacks (whole program)", () => {
 
             it("keeps private keys out of plain inputs and out of the outputs", async () => {
                 const stack = await plannedStack(name);
-                assertNoPlainPrivateKeys(stack.resources.map((r) => r.captured));
+                assertNoPlainPrivateKeys(stack.evaluation.resources);
                 assert.equal(containsPrivateKey(stack.outputs), false);
             });
 

@@ -4,7 +4,7 @@
  * any captured resource list: a component test or a whole stack.
  *
  *     const schemas = loadCrdSchemas();              // undefined when the folder is absent
- *     const report = validateCustomResources(stack.resources.map((r) => r.captured), schemas);
+ *     const report = validateCustomResources(stack.evaluation.resources, schemas);
  *     assert.deepEqual(report.failures, []);
  *     assert.deepEqual(report.unknownKinds, []);
  *

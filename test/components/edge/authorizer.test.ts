@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { EdgeAuthorizer, type EdgeAuthorizerArgs } from "../../../components/edge/authorizer";
-import { runComponents, TEST_TENANT_ID, type PlannedStack, type TestResource } from "../../harness";
+import { runComponents, TEST_TENANT_ID, type PlannedStack } from "../../harness";
 import { customResources, namespaceHandle, testProvider } from "../../support/cluster-fixtures";
 import { assertCustomResourcesValid } from "../../support/crd-schemas";
 
@@ -102,6 +102,6 @@ describe("EdgeAuthorizer", () => {
     });
 
     it("emits mesh policy that validates against the upstream CRDs", function () {
-        assertCustomResourcesValid(this, prod.resources.map((r: TestResource) => r.captured), 1);
+        assertCustomResourcesValid(this, prod.evaluation.resources, 1);
     });
 });

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as random from "@pulumi/random";
 import { IngressController, type IngressControllerArgs } from "../../../components/edge/ingress-controller";
 import { NGINX_INGRESS } from "../../../components/versions";
-import { runComponents, TEST_TENANT_ID, type PlannedStack, type TestResource } from "../../harness";
+import { runComponents, TEST_TENANT_ID, type PlannedStack } from "../../harness";
 import { namespaceHandle, testProvider } from "../../support/cluster-fixtures";
 import { assertCustomResourcesValid } from "../../support/crd-schemas";
 
@@ -138,6 +138,6 @@ describe("IngressController", () => {
     });
 
     it("emits a SecretProviderClass that validates against the Secrets Store CSI CRD", function () {
-        assertCustomResourcesValid(this, prod.resources.map((r: TestResource) => r.captured), 1);
+        assertCustomResourcesValid(this, prod.evaluation.resources, 1);
     });
 });

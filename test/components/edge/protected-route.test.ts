@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { EdgeHost } from "../../../components/edge/edge-host";
 import { ProtectedRoute, type EdgeRef, type ProtectedRouteArgs } from "../../../components/edge/protected-route";
 import { MeshAuthorization } from "../../../components/mesh/authorization";
-import { runComponents, type PlannedStack, type TestResource } from "../../harness";
+import { runComponents, type PlannedStack } from "../../harness";
 import { customResources, namespaceHandle, objectName, objectNamespace, testProvider } from "../../support/cluster-fixtures";
 import { assertCustomResourcesValid } from "../../support/crd-schemas";
 
@@ -136,6 +136,6 @@ describe("ProtectedRoute and EdgeHost", () => {
     });
 
     it("emits VirtualServer, VirtualServerRoute, Policy and Linkerd objects that validate against the upstream CRDs", function () {
-        assertCustomResourcesValid(this, stack.resources.map((r: TestResource) => r.captured), 9);
+        assertCustomResourcesValid(this, stack.evaluation.resources, 9);
     });
 });
