@@ -3,6 +3,7 @@ import { createApp } from '../../services/edge-authorizer/src/app.js';
 import { loadConfig } from '../../services/edge-authorizer/src/config.js';
 import { authorizerEnv } from '../../services/edge-authorizer/testkit/authorizer.js';
 import type { TestIssuer } from '../../services/edge-authorizer/testkit/issuer.js';
+import { pollUntil } from '../../services/edge-authorizer/testkit/processes.js';
 import { percentile } from './load.js';
 
 export interface DecisionRate {
@@ -25,10 +26,7 @@ export async function inProcessDecisionRate(
   // also keeps each run from adding a process 'exit' flush hook.
   const app = createApp(config, { processMetrics: false, logDestination: { write: () => undefined } });
   app.keyStore.start(); // retries with backoff, as in production
-  for (let waited = 0; !app.keyStore.ready; waited += 50) {
-    if (waited > 15_000) throw new Error('in-process authorizer could not load keys');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await pollUntil(() => app.keyStore.ready, { timeoutMs: 15_000, intervalMs: 50, describe: () => 'in-process authorizer could not load keys' });
   const requests = options.tokens.map((token) => ({ authorization: [`Bearer ${token}`], query: 'roles=Model.Invoke', originalUris: ['/models/m1/score'] }));
 
   const run = async (durationMs: number): Promise<{ count: number; latencies: number[]; elapsedMs: number }> => {

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { queryOf } from './credentials.js';
 import type { Authorizer, Decision } from './decision.js';
 import type { Logger } from './log.js';
 import type { AuthorizerMetrics } from './metrics.js';
@@ -63,7 +62,7 @@ function route(req: IncomingMessage, res: ServerResponse, deps: ServerDependenci
   }
   switch (path) {
     case '/authorize':
-      authorize(req, res, queryOf(target), deps);
+      authorize(req, res, mark === -1 ? '' : target.slice(mark + 1), deps);
       return;
     case '/healthz':
       text(res, 200, 'ok\n');

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ManagedProcess } from './processes.js';
+import { ManagedProcess, pollUntil } from './processes.js';
 import { TEST_AUDIENCE, type TestIssuer } from './issuer.js';
 
 /** The repository root (two levels above services/edge-authorizer). */
@@ -77,20 +77,20 @@ export async function startAuthorizerProcess(
 }
 
 export async function waitReady(url: string, proc?: ManagedProcess, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc !== undefined && !proc.running) throw new Error(`authorizer exited before ready\n${proc.output()}`);
-    const ready = await fetch(`${url}/readyz`).then(
-      (response) => response.status === 200,
-      () => false,
-    );
-    if (ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`authorizer at ${url} not ready within ${timeoutMs} ms${proc === undefined ? '' : `\n${proc.output()}`}`);
+  await pollUntil(
+    async () => {
+      if (proc !== undefined && !proc.running) throw new Error(`authorizer exited before ready\n${proc.output()}`);
+      return fetch(`${url}/readyz`).then(
+        (response) => response.status === 200,
+        () => false,
+      );
+    },
+    { timeoutMs, intervalMs: 50, describe: () => `authorizer at ${url} not ready within ${timeoutMs} ms${proc === undefined ? '' : `\n${proc.output()}`}` },
+  );
 }
 
-function parseJson(line: string): Record<string, unknown> | undefined {
+/** A JSON object log line, or undefined for anything else (a stray line never throws). */
+export function parseJson(line: string): Record<string, unknown> | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
     return JSON.parse(line) as Record<string, unknown>;

@@ -2,7 +2,7 @@ import { accessSync, constants, chmodSync, mkdirSync, mkdtempSync, readFileSync,
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManagedProcess, freePort } from './processes.js';
+import { ManagedProcess, freePort, pollUntil } from './processes.js';
 
 export const NGINX_BINARY = process.env['NGINX_BIN'] ?? '/usr/sbin/nginx';
 
@@ -170,19 +170,18 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
 }
 
 async function waitForPort(port: number, proc: ManagedProcess, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!proc.running) throw new Error('nginx exited during start');
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
+  await pollUntil(
+    () => {
+      if (!proc.running) throw new Error('nginx exited during start');
+      return new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
       });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nginx did not listen on ${port} within ${timeoutMs} ms`);
+    },
+    { timeoutMs, intervalMs: 50, describe: () => `nginx did not listen on ${port} within ${timeoutMs} ms` },
+  );
 }

@@ -136,3 +136,18 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/**
+ * Polls `check` every `intervalMs` until it returns true; throws `describe()` after `timeoutMs`.
+ * `check` may throw to stop early (a process that exited will never become ready).
+ */
+export async function pollUntil(
+  check: () => boolean | Promise<boolean>,
+  options: { readonly timeoutMs: number; readonly intervalMs: number; readonly describe: () => string },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(options.describe());
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
+  }
+}

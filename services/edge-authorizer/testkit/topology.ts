@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { authorizerEnv, REPO_ROOT, startAuthorizerProcess, type RunningAuthorizer } from './authorizer.js';
+import { authorizerEnv, parseJson, REPO_ROOT, startAuthorizerProcess, type RunningAuthorizer } from './authorizer.js';
 import { TestIssuer } from './issuer.js';
 import { startNginx, type NginxOptions, type RunningNginx } from './nginx.js';
 import { ManagedProcess } from './processes.js';
@@ -57,7 +57,10 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     if (options.upstreamProcess === true) {
       const proc = ManagedProcess.spawn('upstream', process.execPath, ['--import', 'tsx', UPSTREAM_ENTRY], { cwd: REPO_ROOT });
       stops.push(() => proc.stop());
-      upstreamPort = await proc.waitForLine((line) => (line.startsWith('{') ? (JSON.parse(line) as { port?: number }).port : undefined));
+      upstreamPort = await proc.waitForLine((line) => {
+        const port = parseJson(line)?.['port'];
+        return typeof port === 'number' ? port : undefined;
+      });
     } else {
       const upstream = await startUpstream();
       stops.push(() => upstream.stop());

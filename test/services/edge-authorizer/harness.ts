@@ -4,6 +4,7 @@ import { createApp, type App } from '../../../services/edge-authorizer/src/app.j
 import { loadConfig } from '../../../services/edge-authorizer/src/config.js';
 import type { AuthorizationRequest, Decision } from '../../../services/edge-authorizer/src/decision.js';
 import { authorizerEnv } from '../../../services/edge-authorizer/testkit/authorizer.js';
+import { pollUntil } from '../../../services/edge-authorizer/testkit/processes.js';
 import type { TestIssuer } from '../../../services/edge-authorizer/testkit/issuer.js';
 
 /** A clock tests can move; starts at the real time so tokens minted now are valid. */
@@ -47,12 +48,7 @@ export async function startInProcess(
     logs,
     decide: async (partial) =>
       app.authorizer.decide({ authorization: partial.authorization, query: partial.query ?? 'roles=Model.Invoke', originalUris: partial.originalUris }),
-    async ready() {
-      for (let waited = 0; !app.keyStore.ready; waited += 20) {
-        if (waited > 10_000) throw new Error('keys not loaded');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
+    ready: () => pollUntil(() => app.keyStore.ready, { timeoutMs: 10_000, intervalMs: 20, describe: () => 'keys not loaded' }),
     stop: () => app.stop(),
   };
   if (options.waitReady ?? true) await harness.ready();
@@ -69,17 +65,21 @@ export interface RawResponse {
   readonly body: string;
 }
 
-/** One HTTP request with full control of headers (arrays send the header several times). */
-export function httpGet(url: string, headers: Record<string, string | string[]> = {}, method = 'GET'): Promise<RawResponse> {
+/**
+ * One HTTP request with full control of headers (arrays send the header several times), and a body
+ * if given (sent with its Content-Length).
+ */
+export function httpGet(url: string, headers: Record<string, string | string[]> = {}, method = 'GET', body?: string): Promise<RawResponse> {
+  const sent = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false }, (res) => {
-      let body = '';
+    const req = request(url, { method, headers: sent, agent: false }, (res) => {
+      let text = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { CompactSign, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import { NGINX_BINARY, nginxAvailable } from '../../../services/edge-authorizer/testkit/nginx.js';
 import {
@@ -87,7 +86,7 @@ describe('edge-authorizer behind a real NGINX', function () {
     it('passes a POST body to the backend (the auth subrequest carries none)', async () => {
       const token = await mint();
       const body = JSON.stringify({ inputs: Array.from({ length: 2000 }, (_, i) => i) });
-      const posted = await postJson(`${edge.edgeUrl}/models/m1/score`, withToken(token), body);
+      const posted = await httpGet(`${edge.edgeUrl}/models/m1/score`, { ...withToken(token), 'content-type': 'application/json' }, 'POST', body);
       assert.equal(posted.status, 200);
       assert.equal(echo(posted).method, 'POST');
       assert.equal(echo(posted).bodyBytes, Buffer.byteLength(body));
@@ -285,17 +284,3 @@ describe('edge-authorizer behind a real NGINX, without signing keys', function (
     assert.equal(response.status, 200);
   });
 });
-
-function postJson(url: string, headers: Record<string, string>, body: string): Promise<RawResponse> {
-  return new Promise<RawResponse>((resolve, reject) => {
-    const options = { method: 'POST', agent: false, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } };
-    const req = request(url, options, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
