@@ -127,8 +127,24 @@ interface ResolvedPolicies {
     unresolved: string[];
 }
 
+/**
+ * The policies of a narrower level (route, subroute) on top of a broader one. As in the F5 NGINX
+ * Ingress Controller, a narrower Policy of the same type (externalAuth, rateLimit, ...) overrides
+ * the broader ones, so those are dropped; broader Policies of other types still apply.
+ */
 function merge(owner: PolicyResource, path: string, outer: ResolvedPolicies, inner: ResolvedPolicies): EdgeRoute {
-    return { owner, path, policies: [...outer.policies, ...inner.policies], unresolved: [...outer.unresolved, ...inner.unresolved] };
+    const overridden = new Set(inner.policies.flatMap(policyTypesOf));
+    const kept = outer.policies.filter((policy) => !policyTypesOf(policy).some((type) => overridden.has(type)));
+    return { owner, path, policies: [...kept, ...inner.policies], unresolved: [...outer.unresolved, ...inner.unresolved] };
+}
+
+/** `spec` fields of a Policy that are settings, not its type. */
+const POLICY_SETTINGS = new Set(["ingressClassName"]);
+
+/** A Policy's type: the section under `spec` (`externalAuth`, `rateLimit`, ...); none while `spec` is unknown. */
+function policyTypesOf(policy: PolicyResource): string[] {
+    const spec = specOf(policy);
+    return spec ? Object.keys(spec).filter((key) => !POLICY_SETTINGS.has(key) && known(() => spec[key]) != null) : [];
 }
 
 function describePath(route: unknown): string {

@@ -266,6 +266,23 @@ describe("policy: mesh and edge", () => {
             assert.deepEqual(violationsOf(report, "edge-external-auth-required", noLimit.urn), [], "edge/entra-auth resolves");
         });
 
+        it("edge-rate-limit-required: a narrower Policy of the same type overrides the broader one (a route-level dry run undoes the spec-level limit)", async () => {
+            const dryRun = nginxPolicy("dry", { rateLimit: { ...rateLimitSpec.rateLimit, dryRun: true } });
+            const overridden = virtualServer("overridden", {
+                host: "ml.example.com",
+                tls: { secret: "ml-tls" },
+                policies: [{ name: "entra-auth" }, { name: "rate-limit" }],
+                routes: [
+                    { path: "/models", policies: [{ name: "dry" }], action: { pass: "scorer" } },
+                    { path: "/features", action: { pass: "api" } },
+                ],
+            });
+            const report = await check([auth, limit, dryRun, overridden]);
+            const messages = violationsOf(report, "edge-rate-limit-required").map((violation) => violation.message);
+            assert.deepEqual(messages, ["VirtualServer edge/overridden route /models has no rateLimit Policy."]);
+            assert.deepEqual(violationsOf(report, "edge-external-auth-required"), [], "a Policy of another type does not override the spec-level externalAuth");
+        });
+
         it("edge-snippets-disabled: flags enableSnippets, snippet annotations and fields, and authSnippets", async () => {
             const chart = (enableSnippets: unknown) =>
                 resource(T.release, `nginx-${String(enableSnippets)}`, { chart: "oci://ghcr.io/nginx/charts/nginx-ingress", version: "2.6.4", namespace: "edge", values: { controller: { enableSnippets, enableCustomResources: true } } });
