@@ -65,8 +65,13 @@ const meshedNamespaces = stackPolicy({
                 }
             } else {
                 tenantsChecked++;
-                for (const namespace of stack.dependenciesOf(tenant.resource, tenant.property)) {
-                    if (namespace.type === RESOURCE_TYPES.namespace) host(namespace, tenant.resource);
+                const namespaces = stack.dependenciesOf(tenant.resource, tenant.property).filter((dependency) => dependency.type === RESOURCE_TYPES.namespace);
+                for (const namespace of namespaces) host(namespace, tenant.resource);
+                if (namespaces.length === 0) {
+                    reportViolation(
+                        `'${tenant.resource.name}' runs in a namespace unknown during preview and not computed from a Namespace in this stack, so its mesh settings cannot be verified.`,
+                        tenant.resource.urn,
+                    );
                 }
             }
             checkPodOptOut(tenant.resource, reportViolation);

@@ -52,6 +52,12 @@ describe("policy: mesh and edge", () => {
             assertViolates(report, policy, autoNamed.urn, /hosts scorer\) is not meshed: linkerd.io\/inject is 'disabled'/);
         });
 
+        it("fails closed when a namespace unknown during preview is not computed from a Namespace in the stack", async () => {
+            const workload = resource(T.deployment, "scorer", { apiVersion: "apps/v1", kind: "Deployment", metadata: { namespace: UNKNOWN }, spec: { template: { spec: { containers: [secureContainer()] } } } });
+            const report = await check([namespace("models"), workload]);
+            assertViolates(report, policy, workload.urn, /'scorer' runs in a namespace .*cannot be verified/);
+        });
+
         it("flags workloads in namespaces the stack does not declare, and pods that opt out", async () => {
             const stray = deployment("stray", "default");
             const optOut = deployment("opt-out", "models", undefined, { "linkerd.io/inject": "disabled" });
