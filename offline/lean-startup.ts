@@ -8,7 +8,9 @@
  *   loads the real compiler on first use instead.
  * - The SDK records a full stack trace for every resource (its source position); with source
  *   maps on (tsx turns them on) every frame is mapped. The offline tools never show source
- *   positions, so maps stay off until an error is reported (`withSourceMaps`).
+ *   positions, so maps stay off. The price: the stack of an unexpected program failure points at
+ *   tsx's transpiled output (line 2, column N), not at the TypeScript line. Node only maps modules
+ *   compiled while maps were on, so maps cannot be switched back on when an error is reported.
  */
 import Module from "node:module";
 
@@ -32,9 +34,3 @@ function deferTypeScriptCompiler(): void {
 
 deferTypeScriptCompiler();
 process.setSourceMapsEnabled(false);
-
-/** Turns source maps back on so an error's stack points at the TypeScript sources. */
-export function withSourceMaps<T>(read: () => T): T {
-    process.setSourceMapsEnabled(true);
-    return read();
-}

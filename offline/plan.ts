@@ -7,7 +7,7 @@
  * policy config, and prints a summary (or one JSON document). Exit status: 0 clean, 1 config
  * error or mandatory policy violation, 2 bad usage. One stack per process: the SDK is global.
  */
-import { withSourceMaps } from "./lean-startup";
+import "./lean-startup"; // first: trims SDK start-up before @pulumi/pulumi loads
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, type EnvironmentName } from "../infra/config";
@@ -73,7 +73,7 @@ export async function planStack(request: PlanRequest): Promise<PlanResult> {
 function describeFailure(failure: unknown): string {
     const error = failure instanceof ProgramFailure ? failure.cause : failure;
     if (error instanceof ConfigError || error instanceof StackFileError) return `plan: ${error.message}\n`;
-    return `plan: failed: ${error instanceof Error ? withSourceMaps(() => error.stack ?? error.message) : String(error)}\n`;
+    return `plan: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`;
 }
 
 function parseCommandLine(argv: string[]): PlanRequest | { usage: string; exitCode: number } {
