@@ -3,14 +3,14 @@
  * plan prints the same document on every run and tests can predict values.
  */
 import { createHash } from "node:crypto";
+import { uuidV5 } from "../../components/entra/uuid";
 
-/** A GUID derived from a seed (name-based, RFC 4122 version 5 layout). */
+/** Namespace of the offline stand-ins, so they never collide with the program's own derived IDs. */
+const OFFLINE_UUID_NAMESPACE = "3f9a6c1e-7d2b-4c8e-9b0a-5e4d3c2b1a0f";
+
+/** A GUID derived from a seed (name-based, RFC 4122 version 5). */
 export function deterministicUuid(seed: string): string {
-    const bytes = createHash("sha1").update(`amlmesh-offline:${seed}`).digest().subarray(0, 16);
-    bytes[6] = (bytes[6] & 0x0f) | 0x50;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const hex = bytes.toString("hex");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    return uuidV5(seed, OFFLINE_UUID_NAMESPACE);
 }
 
 /** A short lower-case hex suffix, like the one Pulumi auto-naming appends. */
