@@ -8,10 +8,10 @@
 import type { EnforcementLevel, Policies, Severity } from "@pulumi/policy";
 import * as policyServer from "@pulumi/policy/server";
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
-import { specialResourceSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
 import type { CapturedResource, CapturedResourceOptions } from "./document";
 import { nameFromUrn, typeFromUrn } from "./resource-documents";
+import { isWireResourceReference } from "./wire";
 
 type RpcCallback = (error: Error | null | undefined, response?: analyzerProto.AnalyzeResponse) => void;
 type RpcHandler<Request> = (call: { request: Request }, callback: RpcCallback) => Promise<void>;
@@ -91,8 +91,8 @@ function toAnalyzerValue(value: unknown): JavaScriptValue | undefined {
     if (Array.isArray(value)) return value.map((item) => toAnalyzerValue(item) ?? null);
     if (typeof value === "object") {
         const record = value as Record<string, unknown>;
-        if (record[specialSigKey] === specialResourceSig) {
-            return typeof record.id === "string" && record.id !== "" ? record.id : String(record.urn);
+        if (isWireResourceReference(record)) {
+            return typeof record.id === "string" && record.id !== "" ? record.id : record.urn;
         }
         const result: Record<string, JavaScriptValue> = {};
         for (const [key, inner] of Object.entries(record)) {

@@ -26,7 +26,7 @@ export function isWireUnknown(value: unknown): boolean {
     return value === unknownValue;
 }
 
-function isWireResourceReference(value: unknown): value is { urn: string; id?: unknown } {
+export function isWireResourceReference(value: unknown): value is { urn: string; id?: unknown } {
     return isObject(value) && value[specialSigKey] === specialResourceSig;
 }
 
