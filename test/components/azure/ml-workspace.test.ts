@@ -94,7 +94,13 @@ describe("MlWorkspace", () => {
     });
 
     it("outputs the discovery URL, the MLflow tracking URI and the identities", async () => {
-        assert.equal(await outputValue(built.discoveryUrl), "https://westeurope.api.azureml.ms/discovery");
+        // The mock reports URLs in the engine's location, the component falls back to the
+        // context's (westeurope): run the engine elsewhere so the two differ.
+        let elsewhere!: MlWorkspace;
+        await runComponents(() => {
+            elsewhere = workspace();
+        }, { location: "northeurope" });
+        assert.equal(await outputValue(elsewhere.discoveryUrl), "https://northeurope.api.azureml.ms/discovery", "the workspace's own discovery URL, not the fallback");
         assert.equal(await outputValue(built.mlflowTrackingUri), `azureml://westeurope.api.azureml.ms/mlflow/v1.0${WORKSPACE_ID}`);
         assert.match(await outputValue(pulumi.output(built.systemIdentity.principalId)), /^[0-9a-f-]{36}$/);
         assert.equal(built.computeIdentity.principal.principalType, "ServicePrincipal");
