@@ -80,9 +80,8 @@ describe("Azure RBAC over the shipped stacks", () => {
             });
 
             it("sits each assignment under the component that owns its scope", () => {
-                const byUrn = new Map(stack.resources.map((r) => [r.urn, r]));
                 for (const a of roleAssignments(stack)) {
-                    const owner = byUrn.get(a.resource.parent ?? "");
+                    const owner = stack.byUrnOf(a.resource.parent ?? "");
                     assert.ok(owner && owner.type.startsWith("amlmesh:azure:"), `${a.resource.name} is not owned by an Azure component`);
                 }
             });
