@@ -5,7 +5,7 @@
  *
  * This component creates no Kubernetes objects: the mesh side creates the ServiceAccount
  * (`WorkloadServiceAccount`, annotated with the client ID), and pods opt in with the
- * `azure.workload.identity/use` label. `serviceAccountAnnotations` and `podLabels` spell out
+ * `azure.workload.identity/use` label. `workloadIdentityAnnotations` and `podLabels` spell out
  * what both need.
  */
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
@@ -20,8 +20,15 @@ import { checkPrincipalName, type Principal } from "./principal";
 export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
 /** ServiceAccount annotation naming the identity's client ID. */
 export const CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
+/** ServiceAccount annotation naming the identity's Entra tenant. */
+export const TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id";
 /** Pod label that makes the workload identity webhook inject the token and environment. */
 export const USE_LABEL = "azure.workload.identity/use";
+
+/** Annotations a ServiceAccount federated with the identity `clientId` (in `tenantId`) must carry. */
+export function workloadIdentityAnnotations(clientId: pulumi.Input<string>, tenantId: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
+    return { [CLIENT_ID_ANNOTATION]: clientId, [TENANT_ID_ANNOTATION]: tenantId };
+}
 
 /** The cluster side of the trust: its OIDC issuer. */
 export interface OidcIssuer {
@@ -54,8 +61,6 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     readonly principalId: pulumi.Output<string>;
     /** The identity as a grantee of Azure roles and app roles. */
     readonly principal: Principal;
-    /** Annotations the ServiceAccount must carry. */
-    readonly serviceAccountAnnotations: pulumi.Output<Record<string, string>>;
     /** Labels the pods must carry. */
     readonly podLabels: Record<string, string>;
 
@@ -88,7 +93,6 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         this.clientId = this.identity.clientId;
         this.principalId = this.identity.principalId;
         this.principal = { principalId: this.identity.principalId, principalType: "ServicePrincipal", name: checkPrincipalName(args.principalName ?? name) };
-        this.serviceAccountAnnotations = this.identity.clientId.apply((clientId): Record<string, string> => ({ [CLIENT_ID_ANNOTATION]: clientId }));
         this.podLabels = { [USE_LABEL]: "true" };
 
         this.registerOutputs({ clientId: this.clientId, principalId: this.principalId, subject: this.subject });

@@ -15,7 +15,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CLIENT_ID_ANNOTATION, USE_LABEL } from "../azure/workload-identity";
+import { USE_LABEL, workloadIdentityAnnotations } from "../azure/workload-identity";
 import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
 import { NGINX_INGRESS } from "../versions";
 
@@ -210,10 +210,7 @@ function ingressControllerValues(args: ValuesInput): Record<string, unknown> {
         },
         serviceAccount: {
             name: args.serviceAccountName,
-            annotations: {
-                [CLIENT_ID_ANNOTATION]: args.defaultTls.clientId,
-                "azure.workload.identity/tenant-id": args.defaultTls.tenantId,
-            },
+            annotations: workloadIdentityAnnotations(args.defaultTls.clientId, args.defaultTls.tenantId),
         },
         volumes: [
             {

@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CLIENT_ID_ANNOTATION } from "../azure/workload-identity";
+import { workloadIdentityAnnotations } from "../azure/workload-identity";
 import { assertKubernetesName, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "./types";
 
 export interface WorkloadServiceAccountArgs {
@@ -33,10 +33,7 @@ export class WorkloadServiceAccount extends pulumi.ComponentResource {
                     name: args.name,
                     namespace: args.namespace.name,
                     labels: { ...PLATFORM_LABELS },
-                    annotations: {
-                        [CLIENT_ID_ANNOTATION]: args.clientId,
-                        "azure.workload.identity/tenant-id": args.tenantId,
-                    },
+                    annotations: workloadIdentityAnnotations(args.clientId, args.tenantId),
                 },
             },
             { parent: this, dependsOn: [...args.namespace.ready] },

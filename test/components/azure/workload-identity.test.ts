@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { CLIENT_ID_ANNOTATION, USE_LABEL, WorkloadIdentity, WORKLOAD_IDENTITY_AUDIENCE } from "../../../components/azure/workload-identity";
+import * as pulumi from "@pulumi/pulumi";
+import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, USE_LABEL, WorkloadIdentity, workloadIdentityAnnotations, WORKLOAD_IDENTITY_AUDIENCE } from "../../../components/azure/workload-identity";
 import { outputValue, runComponents, TEST_TENANT_ID, type PlannedStack } from "../../harness";
 import { context, RG_ID } from "./fixtures";
 
@@ -36,11 +37,12 @@ describe("WorkloadIdentity", () => {
         assert.ok(stack.resources.every((r) => !/password|secret/i.test(r.type)));
     });
 
-    it("hands the Kubernetes side the client ID annotation and the pod label", async () => {
+    it("hands the Kubernetes side the client ID and tenant ID annotations and the pod label", async () => {
         const clientId = await outputValue(identity.clientId);
         assert.match(clientId, /^[0-9a-f-]{36}$/);
-        assert.deepEqual(await outputValue(identity.serviceAccountAnnotations), { [CLIENT_ID_ANNOTATION]: clientId });
+        assert.deepEqual(await outputValue(pulumi.output(workloadIdentityAnnotations(identity.clientId, TEST_TENANT_ID))), { [CLIENT_ID_ANNOTATION]: clientId, [TENANT_ID_ANNOTATION]: TEST_TENANT_ID });
         assert.equal(CLIENT_ID_ANNOTATION, "azure.workload.identity/client-id");
+        assert.equal(TENANT_ID_ANNOTATION, "azure.workload.identity/tenant-id");
         assert.deepEqual(identity.podLabels, { [USE_LABEL]: "true" });
         assert.equal(USE_LABEL, "azure.workload.identity/use");
     });
