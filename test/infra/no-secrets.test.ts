@@ -7,6 +7,7 @@
 import * as assert from "node:assert/strict";
 import { maskWire } from "../../offline/wire";
 import type { PlannedStack } from "../harness";
+import { PRIVATE_KEY_PEM } from "../support/secrets-scan";
 import { functionsCalled, plannedStack, STACKS } from "./azure-stacks";
 
 const CREDENTIAL_TYPES = /azuread:index\/(applicationPassword|servicePrincipalPassword|applicationCertificate|servicePrincipalCertificate|servicePrincipalTokenSigningCertificate)|azure-native:.*:(ListKeys|.*Credential(s)?Secret)|random:index\/randomPassword/i;
@@ -19,7 +20,7 @@ const ALLOWED_FUNCTIONS = new Set([
     "azure-native:containerservice:listManagedClusterUserCredentials",
 ]);
 const SECRET_LOOKING = [
-    /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+    PRIVATE_KEY_PEM,
     /AccountKey=/i,
     /SharedAccessSignature=|[?&]sig=[A-Za-z0-9%]{20,}/,
     /InstrumentationKey=/i,
