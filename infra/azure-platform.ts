@@ -182,6 +182,7 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
                 namespace: binding.namespace,
                 serviceAccount: binding.serviceAccount,
                 identityName: names.identity(`wi-${binding.namespace}-${binding.serviceAccount}`),
+                principalName: binding.principalName,
             },
             opts,
         );

@@ -28,7 +28,8 @@ export type AccessCaller = { name: string; roles: string[] } & (
 /** Creates a workload identity bound to the platform cluster. */
 export type WorkloadIdentityFactory = (
     name: string,
-    binding: { namespace: string; serviceAccount: string },
+    /** `principalName`: the identity's name in role-assignment names (`WorkloadIdentityArgs.principalName`). */
+    binding: { namespace: string; serviceAccount: string; principalName?: string },
     opts?: pulumi.ComponentResourceOptions,
 ) => WorkloadIdentity;
 
@@ -80,8 +81,12 @@ export class AccessMatrix extends pulumi.ComponentResource {
         const principalName = `caller-${caller.name}`;
         switch (caller.kind) {
             case "workload": {
-                const workload = args.workloadIdentity(`${name}-${caller.name}`, { namespace: caller.namespace, serviceAccount: caller.serviceAccount }, { parent: this });
-                return { principal: { ...workload.principal, name: principalName }, clientId: workload.clientId, workload };
+                const workload = args.workloadIdentity(
+                    `${name}-${caller.name}`,
+                    { namespace: caller.namespace, serviceAccount: caller.serviceAccount, principalName },
+                    { parent: this },
+                );
+                return { principal: workload.principal, clientId: workload.clientId, workload };
             }
             case "aml-job":
                 // Jobs share the compute cluster's identity; keep its name so grants made to it as

@@ -62,6 +62,8 @@ describe("AccessMatrix", () => {
         assert.ok(byName["model-release"].application && byName["claims-portal"].application);
         assert.equal(stack.ofType("azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential").length, 2);
         assert.equal(byName["feature-api"].workload?.subject, "system:serviceaccount:features:feature-api");
+        assert.equal(byName["feature-api"].principal, byName["feature-api"].workload?.principal, "one identity, one principal name");
+        assert.equal(byName["feature-api"].principal.name, "caller-feature-api");
         assert.equal(stack.one("azure-native:managedidentity:FederatedIdentityCredential").input("issuer"), ISSUER);
         assert.equal(byName.training.principal, COMPUTE);
         assert.deepEqual(byName["data-scientists"].principal, { principalId: GROUP, principalType: "Group", name: "caller-data-scientists" });
