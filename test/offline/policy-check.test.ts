@@ -194,8 +194,16 @@ describe("policy:check (offline policy checker)", () => {
             assert.equal(report.summary.mandatory, 3);
         });
 
-        // The wrapper passes runCheck's code straight to process.exitCode, so one spawn shows
-        // the wiring; the in-process tests cover each code, and this pins their numbers.
+        it("exits 2 with its message on stderr for bad input", function () {
+            this.timeout(60_000);
+            const bad = script(writeScratch("unknown.json", "[]"));
+            assert.equal(bad.status, 2);
+            assert.match(bad.stderr, /policy:check: The document is not a JSON object/);
+        });
+
+        // The wrapper passes runCheck's code straight to process.exitCode: the spawns above show
+        // that wiring and the stdout/stderr routing, the in-process tests cover each code (0 on
+        // a clean plan included), and this pins their numbers.
         it("uses the documented exit codes: 0 clean, 1 mandatory violations, 2 bad input", () => {
             assert.deepEqual([EXIT.ok, EXIT.mandatoryViolations, EXIT.badInput], [0, 1, 2]);
         });
