@@ -175,14 +175,16 @@ const apiRequiresAssignment = stackPolicy({
                 const app = applicationsByClientId.get(clientId.toLowerCase());
                 if (app) linked.add(app);
             }
+            // appRoles unknown during preview may still define roles: such an app counts as an API (fail closed).
             const api = [...linked].find((app) => {
                 const roles = knownArray(app.props, "appRoles");
-                return roles !== UNKNOWN && roles.length > 0;
+                return roles === UNKNOWN || roles.length > 0;
             });
             if (!api) continue;
             const required = known(() => principal.props.appRoleAssignmentRequired);
             if (required !== true && required !== UNKNOWN) {
-                reportViolation(`Service principal of API application '${api.name}' (which defines app roles) does not set appRoleAssignmentRequired: true.`, principal.urn);
+                const defines = knownArray(api.props, "appRoles") === UNKNOWN ? "whose appRoles are unknown during preview" : "which defines app roles";
+                reportViolation(`Service principal of API application '${api.name}' (${defines}) does not set appRoleAssignmentRequired: true.`, principal.urn);
             }
         }
     },

@@ -90,6 +90,14 @@ describe("policy: identity", () => {
             assertViolates(await check([exported, sp]), "entra-api-app-role-assignment-required", sp.urn);
         });
 
+        it("entra-api-app-role-assignment-required: fails closed when the application's appRoles are unknown during preview", async () => {
+            const previewed = resource(T.application, "api", { displayName: "api", appRoles: UNKNOWN });
+            const sp = resource(T.servicePrincipal, "api-sp", { clientId: UNKNOWN, appRoleAssignmentRequired: false }, { propertyDependencies: { clientId: [previewed.urn] } });
+            assertViolates(await check([previewed, sp]), "entra-api-app-role-assignment-required", sp.urn, /appRoleAssignmentRequired/);
+            const closedSp = resource(T.servicePrincipal, "api-sp", { clientId: UNKNOWN, appRoleAssignmentRequired: true }, { propertyDependencies: { clientId: [previewed.urn] } });
+            assert.deepEqual(violationsOf(await check([previewed, closedSp]), "entra-api-app-role-assignment-required"), []);
+        });
+
         it("entra-api-app-role-assignment-required: is not applicable without service principals", async () => {
             const report = await check([api]);
             assert.match(notApplicableReason(report, "entra-api-app-role-assignment-required", "urn:pulumi:prod::amlmesh::pulumi:pulumi:Stack::amlmesh-prod") ?? "", /No service principals/);
