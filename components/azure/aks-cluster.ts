@@ -252,9 +252,10 @@ export class AksCluster extends pulumi.ComponentResource {
 
         // --- The provider for the rest of the program -------------------------------------------
         // `exec` format: the kubeconfig carries no token, only the kubelogin invocation. The call
-        // waits for the cluster (its name is unknown until then during a first preview).
+        // waits for the cluster: an output-form invoke waits until the resources behind its inputs
+        // have known IDs (and yields an unknown result while they don't, as in a first preview).
         const credentials = containerservice.listManagedClusterUserCredentialsOutput(
-            { resourceGroupName: context.resourceGroupName, resourceName: pulumi.all([this.cluster.id, this.cluster.name]).apply(([, clusterName]) => clusterName), format: "exec" },
+            { resourceGroupName: context.resourceGroupName, resourceName: this.cluster.name, format: "exec" },
             { parent: this },
         );
         this.kubeconfig = pulumi.secret(
