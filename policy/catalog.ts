@@ -1,10 +1,8 @@
 /**
- * The pack's single list of policies, its name and version, and the compliance metadata of
- * every policy in machine-readable form. The pack entry, the tests and the offline runner all
- * read from here.
+ * The pack's single list of policies, its name and version. The pack entry, the tests and the
+ * offline runner all read from here.
  */
-import type { ComplianceControls } from "./lib/controls";
-import { isStackPolicy, type AmlmeshPolicy, type PolicyCategory } from "./lib/define";
+import type { AmlmeshPolicy } from "./lib/define";
 import { dataPolicies } from "./rules/data";
 import { identityPolicies } from "./rules/identity";
 import { loggingPolicies } from "./rules/logging";
@@ -28,33 +26,3 @@ export const policies: readonly AmlmeshPolicy[] = [
     ...workloadPolicies,
     ...loggingPolicies,
 ];
-
-export type PolicySeverity = AmlmeshPolicy["severity"];
-
-/** What a reader (report, README, audit export) needs to know about each policy. */
-export interface PolicyCatalogEntry {
-    name: string;
-    category: PolicyCategory;
-    kind: "resource" | "stack";
-    severity: PolicySeverity;
-    defaultEnforcementLevel: AmlmeshPolicy["enforcementLevel"];
-    controls: ComplianceControls;
-    description: string;
-    remediationSteps: string;
-}
-
-export const policyCatalog: ReadonlyMap<string, PolicyCatalogEntry> = new Map(
-    policies.map((policy) => [
-        policy.name,
-        {
-            name: policy.name,
-            category: policy.category,
-            kind: isStackPolicy(policy) ? "stack" : "resource",
-            severity: policy.severity,
-            defaultEnforcementLevel: policy.enforcementLevel,
-            controls: policy.controls,
-            description: policy.description,
-            remediationSteps: policy.remediationSteps,
-        },
-    ]),
-);
