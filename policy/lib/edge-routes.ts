@@ -7,7 +7,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import type { StackView } from "./define";
 import { annotationOf, metadataOf, specOf } from "./kube";
 import { ObjectIndex, displayName, namespaceOf, parseReference, type ObjectReference } from "./object-index";
-import { isKubernetesKind } from "./resource-types";
+import { isKubernetesKind, typeNameOf } from "./resource-types";
 import { isRecord, known, knownArray, knownRecord, knownString, UNKNOWN } from "./values";
 
 const NGINX_GROUP = "k8s.nginx.org";
@@ -171,6 +171,5 @@ export function hasRateLimit(policy: PolicyResource): boolean {
 }
 
 export function describeRoute(route: EdgeRoute): string {
-    const kind = route.owner.type.split(":").pop();
-    return `${kind} ${displayName(route.owner)} route ${route.path}`;
+    return `${typeNameOf(route.owner.type)} ${displayName(route.owner)} route ${route.path}`;
 }

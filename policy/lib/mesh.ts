@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { StackView } from "./define";
-import { metadataOf, namespaceOfObject, specOf } from "./kube";
+import { DEFAULT_NAMESPACE, metadataOf, namespaceOfObject, specOf } from "./kube";
 import { ObjectIndex, namespaceOf, type ObjectReference } from "./object-index";
 import { isKubernetesKind, RESOURCE_TYPES, WORKLOAD_TYPES } from "./resource-types";
 import { isRecord, knownArray, knownRecord, knownString, sameText, UNKNOWN, type Unknown } from "./values";
@@ -37,14 +37,14 @@ export function namespaceTenants(stack: StackView): NamespaceTenant[] {
     }
     for (const resource of stack.ofType(RESOURCE_TYPES.helmRelease)) {
         const namespace = knownString(resource.props, "namespace");
-        tenants.push({ resource, namespace: namespace === undefined || namespace === "" ? "default" : namespace, property: "namespace" });
+        tenants.push({ resource, namespace: namespace === undefined || namespace === "" ? DEFAULT_NAMESPACE : namespace, property: "namespace" });
     }
     for (const resource of stack.ofType(RESOURCE_TYPES.mlCompute)) {
         const compute = knownRecord(resource.props, "properties");
         if (compute === UNKNOWN || !compute || !sameText(knownString(compute, "computeType"), "Kubernetes")) continue;
         const settings = knownRecord(compute, "properties");
         const namespace = settings === UNKNOWN ? UNKNOWN : knownString(settings, "namespace");
-        tenants.push({ resource, namespace: namespace === undefined ? "default" : namespace, property: "properties" });
+        tenants.push({ resource, namespace: namespace === undefined ? DEFAULT_NAMESPACE : namespace, property: "properties" });
     }
     return tenants;
 }

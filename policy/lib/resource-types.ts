@@ -149,6 +149,11 @@ export const WORKLOAD_TYPES = [
 ] as const;
 export type WorkloadType = (typeof WORKLOAD_TYPES)[number];
 
+/** The last segment of a type token, for messages (`Vault`, `ApplicationPassword`, `VirtualServerRoute`). */
+export function typeNameOf(type: string): string {
+    return type.slice(type.lastIndexOf(":") + 1);
+}
+
 /** Group, version and kind of a Kubernetes type token (`kubernetes:<group>/<version>:<Kind>`). */
 export interface KubernetesKind {
     group: string;

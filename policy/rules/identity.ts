@@ -3,7 +3,7 @@
  * client secret; privileged Azure roles are never granted broadly.
  */
 import { resourcePolicy, stackPolicy, type AmlmeshPolicy } from "../lib/define";
-import { RESOURCE_TYPES } from "../lib/resource-types";
+import { RESOURCE_TYPES, typeNameOf } from "../lib/resource-types";
 import { known, knownArray, knownString, sameText, UNKNOWN } from "../lib/values";
 
 /** Built-in roles that can change anything or hand out access (role definition GUIDs). */
@@ -123,7 +123,7 @@ const noPasswordCredentials = resourcePolicy({
     resourceTypes: [RESOURCE_TYPES.application, RESOURCE_TYPES.applicationPassword, RESOURCE_TYPES.servicePrincipalPassword],
     validate: (props, args, reportViolation) => {
         if (args.type !== RESOURCE_TYPES.application) {
-            reportViolation(`${args.type.split(":").pop()} creates a client secret.`);
+            reportViolation(`${typeNameOf(args.type)} creates a client secret.`);
             return;
         }
         if ("password" in props && props.password !== undefined) reportViolation("The Application declares a password credential (client secret).");

@@ -4,7 +4,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { stackPolicy, type AmlmeshPolicy } from "../lib/define";
-import { RESOURCE_TYPES } from "../lib/resource-types";
+import { RESOURCE_TYPES, typeNameOf } from "../lib/resource-types";
 import { isRecord, known, knownArray, knownString, UNKNOWN } from "../lib/values";
 
 /** The resource types that must have a diagnostic setting. */
@@ -64,7 +64,7 @@ const diagnosticSettings = stackPolicy({
         }
         for (const target of targets) {
             if (!monitored.has(target)) {
-                reportViolation(`${target.type.split(":").pop()} '${target.name}' has no diagnostic setting sending to Log Analytics.`, target.urn);
+                reportViolation(`${typeNameOf(target.type)} '${target.name}' has no diagnostic setting sending to Log Analytics.`, target.urn);
             }
         }
     },

@@ -4,10 +4,10 @@
  * ingress controller is exposed through a load balancer.
  */
 import { resourcePolicy, type AmlmeshPolicy } from "../lib/define";
-import { chartNameOf } from "../lib/kube";
+import { chartNameOf, namespaceOfObject } from "../lib/kube";
 import { RESOURCE_TYPES, type PropsByType } from "../lib/resource-types";
 import { environmentOf, environmentSchema, loadBalancerSchema, stringListSetting, DEFAULT_INGRESS_CONTROLLER_CHARTS } from "../lib/settings";
-import { sameText, visitLeaves } from "../lib/values";
+import { sameText, UNKNOWN, visitLeaves } from "../lib/values";
 
 /** Values that keep a resource off the public internet. */
 function publicAccessDisabled(value: unknown): boolean {
@@ -151,7 +151,9 @@ const onlyIngressLoadBalancer = resourcePolicy({
                 const service = props as PropsByType[typeof RESOURCE_TYPES.service];
                 if (!sameText(service.spec?.type, "LoadBalancer")) return;
                 const allowed = stringListSetting(config, "allowedLoadBalancerServices", []);
-                const id = `${service.metadata?.namespace ?? "default"}/${service.metadata?.name ?? args.name}`;
+                // An unknown namespace (preview) shows as `?` and so matches no allowlist entry.
+                const namespace = namespaceOfObject(service.metadata);
+                const id = `${namespace === UNKNOWN ? "?" : namespace}/${service.metadata?.name ?? args.name}`;
                 if (!allowed.includes(id)) reportViolation(`Service ${id} is of type LoadBalancer.`);
             }
         }

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { assertPasses, assertViolates, check, resource, violationsOf } from "./helpers";
+import { assertPasses, assertViolates, check, resource, UNKNOWN, violationsOf } from "./helpers";
 import { cluster, registry, storage, T, vault, workspace } from "./fixtures";
 
 describe("policy: network", () => {
@@ -109,6 +109,14 @@ describe("policy: network", () => {
             const exposed = service("scorer", "LoadBalancer");
             const report = await check([exposed], "prod", { all: "mandatory", [policy]: { allowedLoadBalancerServices: ["models/scorer"] } });
             assert.deepEqual(violationsOf(report, policy), []);
+        });
+
+        it("reads a Service's namespace as Kubernetes does: empty means default, unknown during preview matches no allowlist entry", async () => {
+            const inDefault = resource(T.service, "gateway", { apiVersion: "v1", kind: "Service", metadata: { name: "gateway", namespace: "" }, spec: { type: "LoadBalancer" } });
+            const previewed = resource(T.service, "computed", { apiVersion: "v1", kind: "Service", metadata: { name: "computed", namespace: UNKNOWN }, spec: { type: "LoadBalancer" } });
+            const report = await check([inDefault, previewed], "prod", { all: "mandatory", [policy]: { allowedLoadBalancerServices: ["default/gateway"] } });
+            assertPasses(report, policy, inDefault.urn);
+            assertViolates(report, policy, previewed.urn, /Service \?\/computed is of type LoadBalancer/);
         });
     });
 });
