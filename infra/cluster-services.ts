@@ -147,12 +147,7 @@ export function deployMesh(config: StackConfig, deps: MeshDeps): ClusterMesh {
     const linkerd = new Linkerd(
         "linkerd",
         {
-            pki: {
-                trustBundlePem: pki.trustBundlePem,
-                trustAnchorPem: pki.trustAnchorPem,
-                issuerCertPem: pki.issuerCertPem,
-                issuerKeyPem: pki.issuerKeyPem,
-            },
+            pki,
             highAvailability: config.mesh.highAvailability,
         },
         k8sOpts,

@@ -33,6 +33,8 @@ export interface LinkerdArgs {
         issuerCertPem: pulumi.Input<string>;
         /** Must be a Pulumi secret. */
         issuerKeyPem: pulumi.Input<string>;
+        /** Identity trust domain the issuer is certified for. */
+        trustDomain: string;
     };
     /** HA mode (values-ha.yaml): 3 replicas, PDBs, anti-affinity, controller resources. */
     highAvailability: boolean;
@@ -45,8 +47,6 @@ export interface LinkerdArgs {
     probeNetworks?: string[];
     /** Control plane namespace. */
     namespace?: string;
-    /** Identity trust domain. */
-    trustDomain?: string;
 }
 
 /** The label that admits a namespace to the proxy injector (set by MeshedNamespace). */
@@ -71,7 +71,7 @@ export class Linkerd extends pulumi.ComponentResource implements MeshControlPlan
         super("amlmesh:mesh:Linkerd", name, {}, opts);
         const namespace = args.namespace ?? "linkerd";
         this.namespace = namespace;
-        this.trustDomain = args.trustDomain ?? "cluster.local";
+        this.trustDomain = args.pki.trustDomain;
         this.probeNetworks = args.probeNetworks ?? ["0.0.0.0/0", "::/0"];
         this.injectionLabels = { [MESH_INJECTION_LABEL.key]: MESH_INJECTION_LABEL.value };
         const labels = { ...PLATFORM_LABELS, "linkerd.io/control-plane-ns": namespace };

@@ -31,7 +31,7 @@ export interface MeshPkiArgs {
         name: pulumi.Input<string>;
         resourceGroupName: pulumi.Input<string>;
     };
-    /** Linkerd identity trust domain; `cluster.local` unless the control plane was told otherwise. */
+    /** Linkerd identity trust domain (the control plane takes it from here); defaults to `cluster.local`. */
     trustDomain?: string;
     /**
      * Which anchor slot signs the issuer, and which other slot is trusted alongside it during a
@@ -73,11 +73,14 @@ export class MeshPki extends pulumi.ComponentResource {
     /** Key Vault secret names holding each trusted anchor's private key. */
     readonly anchorKeySecretNames: Partial<Record<TrustAnchorSlot, string>>;
     readonly activeAnchor: TrustAnchorSlot;
+    /** The Linkerd identity trust domain the certificates are issued for (the control plane's `identityTrustDomain`). */
+    readonly trustDomain: string;
 
     constructor(name: string, args: MeshPkiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("amlmesh:mesh:MeshPki", name, {}, opts);
         validate(args);
         const trustDomain = args.trustDomain ?? "cluster.local";
+        this.trustDomain = trustDomain;
         const active = args.anchors?.active ?? "blue";
         const slots: TrustAnchorSlot[] = [active, ...(args.anchors?.alsoTrusted ? [args.anchors.alsoTrusted] : [])];
         const protect = args.protectTrustAnchors ?? true;

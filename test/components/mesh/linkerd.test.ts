@@ -21,7 +21,7 @@ async function plan(highAvailability: boolean): Promise<{ stack: PlannedStack; l
             protectTrustAnchors: false,
         });
         const args: LinkerdArgs = {
-            pki: { trustBundlePem: pki.trustBundlePem, trustAnchorPem: pki.trustAnchorPem, issuerCertPem: pki.issuerCertPem, issuerKeyPem: pki.issuerKeyPem },
+            pki,
             highAvailability,
         };
         linkerd = new Linkerd("linkerd", args, { provider: testProvider() });
@@ -87,6 +87,12 @@ describe("Linkerd", () => {
         for (const release of stack.ofType(RELEASE)) assert.ok(!containsPrivateKey(release.inputs), `${release.name} values carry a private key`);
         assert.ok(!containsPrivateKey(configMap.inputs));
         assert.deepEqual(findPlainPrivateKeys(stack.resources.map((r) => r.captured)), []);
+    });
+
+    it("runs the control plane in the trust domain the PKI certified its issuer for", () => {
+        assert.equal(prod.pki.trustDomain, "cluster.local");
+        assert.equal(values(prod.stack.one(RELEASE, "linkerd-control-plane")).identityTrustDomain, prod.pki.trustDomain);
+        assert.equal(prod.linkerd.trustDomain, prod.pki.trustDomain);
     });
 
     it("pins the control plane and proxy image tag with the chart", () => {

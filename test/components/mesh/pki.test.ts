@@ -43,6 +43,7 @@ describe("MeshPki", () => {
         assert.equal(issuerKey.input("ecdsaCurve"), "P256");
         const request = stack.one("tls:index/certRequest:CertRequest");
         assert.deepEqual(request.input("dnsNames"), ["identity.linkerd.cluster.local"]);
+        assert.equal(pki.trustDomain, "cluster.local");
         const issuer = stack.one(SIGNED);
         assert.equal(issuer.input("isCaCertificate"), true);
         assert.equal(issuer.input("validityPeriodHours"), 180 * 24);
