@@ -52,6 +52,15 @@ export interface MeshAuthorizationArgs {
 }
 
 const POLICY_GROUP = "policy.linkerd.io";
+/** The API version used for each Linkerd policy kind. */
+const POLICY_API_VERSIONS = {
+    Server: "v1beta3",
+    HTTPRoute: "v1beta3",
+    MeshTLSAuthentication: "v1alpha1",
+    NetworkAuthentication: "v1alpha1",
+    AuthorizationPolicy: "v1alpha1",
+} as const;
+type PolicyKind = keyof typeof POLICY_API_VERSIONS;
 
 export class MeshAuthorization extends pulumi.ComponentResource {
     readonly server: k8s.apiextensions.CustomResource;
@@ -78,108 +87,69 @@ export class MeshAuthorization extends pulumi.ComponentResource {
 
         const namespace = args.namespace.name;
         const labels = { ...PLATFORM_LABELS };
-        const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...args.namespace.ready] };
-        const meta = (objectName: string) => ({ name: objectName, namespace, labels });
+        /** One Linkerd policy object in the workload's namespace, created after the namespace and `after`. */
+        const policyObject = (resourceName: string, kind: PolicyKind, objectName: string, spec: Record<string, unknown>, after: pulumi.Resource[] = []) =>
+            new k8s.apiextensions.CustomResource(
+                resourceName,
+                { apiVersion: `${POLICY_GROUP}/${POLICY_API_VERSIONS[kind]}`, kind, metadata: { name: objectName, namespace, labels }, spec },
+                { parent: this, dependsOn: [...args.namespace.ready, ...after] },
+            );
 
-        this.server = new k8s.apiextensions.CustomResource(
-            `${name}-server`,
-            {
-                apiVersion: `${POLICY_GROUP}/v1beta3`,
-                kind: "Server",
-                metadata: meta(name),
-                spec: {
-                    podSelector: { matchLabels: { ...args.podSelector } },
-                    port: args.port,
-                    proxyProtocol: protocol,
-                    accessPolicy: "deny",
-                },
-            },
-            childOpts,
-        );
+        this.server = policyObject(`${name}-server`, "Server", name, {
+            podSelector: { matchLabels: { ...args.podSelector } },
+            port: args.port,
+            proxyProtocol: protocol,
+            accessPolicy: "deny",
+        });
 
-        this.authentication = new k8s.apiextensions.CustomResource(
-            `${name}-clients`,
-            {
-                apiVersion: `${POLICY_GROUP}/v1alpha1`,
-                kind: "MeshTLSAuthentication",
-                metadata: meta(childName(name, "clients")),
-                spec: {
-                    identityRefs: args.clients.map((client) => ({ kind: "ServiceAccount", name: client.name, namespace: client.namespace })),
-                },
-            },
-            childOpts,
-        );
+        const clientsName = childName(name, "clients");
+        this.authentication = policyObject(`${name}-clients`, "MeshTLSAuthentication", clientsName, {
+            identityRefs: args.clients.map((client) => ({ kind: "ServiceAccount", name: client.name, namespace: client.namespace })),
+        });
 
-        let target = { group: POLICY_GROUP, kind: "Server", name };
+        const server = { group: POLICY_GROUP, kind: "Server", name };
+        let target = server;
         const dependsOnTarget: pulumi.Resource[] = [this.server];
         if (args.http) {
-            const route = new k8s.apiextensions.CustomResource(
+            const route = policyObject(
                 `${name}-route`,
-                {
-                    apiVersion: `${POLICY_GROUP}/v1beta3`,
-                    kind: "HTTPRoute",
-                    metadata: meta(name),
-                    spec: {
-                        parentRefs: [{ group: POLICY_GROUP, kind: "Server", name }],
-                        rules: [{ matches: args.http.paths.map((path) => ({ path: { type: path.type, value: path.value } })) }],
-                    },
-                },
-                { ...childOpts, dependsOn: [...args.namespace.ready, this.server] },
+                "HTTPRoute",
+                name,
+                { parentRefs: [server], rules: [{ matches: args.http.paths.map((path) => ({ path: { type: path.type, value: path.value } })) }] },
+                [this.server],
             );
             target = { group: POLICY_GROUP, kind: "HTTPRoute", name };
             dependsOnTarget.push(route);
 
             const probeName = childName(name, "probes");
-            const probeRoute = new k8s.apiextensions.CustomResource(
+            const probeRoute = policyObject(
                 `${name}-probe-route`,
-                {
-                    apiVersion: `${POLICY_GROUP}/v1beta3`,
-                    kind: "HTTPRoute",
-                    metadata: meta(probeName),
-                    spec: {
-                        parentRefs: [{ group: POLICY_GROUP, kind: "Server", name }],
-                        rules: [{ matches: args.http.probes.paths.map((path) => ({ path: { type: "Exact", value: path }, method: "GET" })) }],
-                    },
-                },
-                { ...childOpts, dependsOn: [...args.namespace.ready, this.server] },
+                "HTTPRoute",
+                probeName,
+                { parentRefs: [server], rules: [{ matches: args.http.probes.paths.map((path) => ({ path: { type: "Exact", value: path }, method: "GET" })) }] },
+                [this.server],
             );
-            const probeNetworks = new k8s.apiextensions.CustomResource(
-                `${name}-probe-networks`,
-                {
-                    apiVersion: `${POLICY_GROUP}/v1alpha1`,
-                    kind: "NetworkAuthentication",
-                    metadata: meta(probeName),
-                    spec: { networks: args.http.probes.networks.map((cidr) => ({ cidr })) },
-                },
-                childOpts,
-            );
-            this.probePolicy = new k8s.apiextensions.CustomResource(
+            const probeNetworks = policyObject(`${name}-probe-networks`, "NetworkAuthentication", probeName, {
+                networks: args.http.probes.networks.map((cidr) => ({ cidr })),
+            });
+            this.probePolicy = policyObject(
                 `${name}-probes`,
+                "AuthorizationPolicy",
+                probeName,
                 {
-                    apiVersion: `${POLICY_GROUP}/v1alpha1`,
-                    kind: "AuthorizationPolicy",
-                    metadata: meta(probeName),
-                    spec: {
-                        targetRef: { group: POLICY_GROUP, kind: "HTTPRoute", name: probeName },
-                        requiredAuthenticationRefs: [{ group: POLICY_GROUP, kind: "NetworkAuthentication", name: probeName }],
-                    },
+                    targetRef: { group: POLICY_GROUP, kind: "HTTPRoute", name: probeName },
+                    requiredAuthenticationRefs: [{ group: POLICY_GROUP, kind: "NetworkAuthentication", name: probeName }],
                 },
-                { ...childOpts, dependsOn: [...args.namespace.ready, probeRoute, probeNetworks] },
+                [probeRoute, probeNetworks],
             );
         }
 
-        this.policy = new k8s.apiextensions.CustomResource(
+        this.policy = policyObject(
             `${name}-policy`,
-            {
-                apiVersion: `${POLICY_GROUP}/v1alpha1`,
-                kind: "AuthorizationPolicy",
-                metadata: meta(name),
-                spec: {
-                    targetRef: target,
-                    requiredAuthenticationRefs: [{ group: POLICY_GROUP, kind: "MeshTLSAuthentication", name: childName(name, "clients") }],
-                },
-            },
-            { ...childOpts, dependsOn: [...args.namespace.ready, ...dependsOnTarget, this.authentication] },
+            "AuthorizationPolicy",
+            name,
+            { targetRef: target, requiredAuthenticationRefs: [{ group: POLICY_GROUP, kind: "MeshTLSAuthentication", name: clientsName }] },
+            [...dependsOnTarget, this.authentication],
         );
 
         this.namespace = namespace;
