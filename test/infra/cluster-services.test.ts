@@ -159,19 +159,19 @@ describe("cluster services (infra/cluster-services.ts)", function () {
 
             it("keeps every private key out of Helm values, ConfigMaps and other plain inputs", () => {
                 const { stack } = run();
-                assertNoPlainPrivateKeys(stack.resources.map((r) => r.captured));
+                assertNoPlainPrivateKeys(stack.evaluation.resources);
                 for (const release of stack.ofType("kubernetes:helm.sh/v3:Release")) assert.ok(!containsPrivateKey(release.inputs), release.name);
                 for (const configMap of stack.ofType("kubernetes:core/v1:ConfigMap")) assert.ok(!containsPrivateKey(configMap.inputs), configMap.name);
             });
 
             it("takes every chart, image and manifest from components/versions.ts, none floating", () => {
                 const { stack } = run();
-                assertArtifactsPinned(stack.resources.map((r) => r.captured), TEST_REGISTRY);
+                assertArtifactsPinned(stack.evaluation.resources, TEST_REGISTRY);
                 for (const release of stack.ofType("kubernetes:helm.sh/v3:Release")) assert.match(String(release.input("version")), /^\d+\.\d+\.\d+$/);
             });
 
             it("emits only custom resources that validate against the upstream CRD schemas", function () {
-                assertCustomResourcesValid(this, run().stack.resources.map((r) => r.captured), 11);
+                assertCustomResourcesValid(this, run().stack.evaluation.resources, 11);
             });
         });
     }

@@ -5,7 +5,7 @@ import { MeshPki } from "../../../components/mesh/pki";
 import { GATEWAY_API, LINKERD } from "../../../components/versions";
 import { outputValue, runComponents, type PlannedStack, type TestResource } from "../../harness";
 import { testProvider } from "../../support/cluster-fixtures";
-import { findPlainPrivateKeys, containsPrivateKey } from "../../support/secrets-scan";
+import { assertNoPlainPrivateKeys, containsPrivateKey } from "../../support/secrets-scan";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -86,7 +86,7 @@ describe("Linkerd", () => {
         assert.deepEqual(cp.identity, { externalCA: true, issuer: { scheme: "kubernetes.io/tls" } });
         for (const release of stack.ofType(RELEASE)) assert.ok(!containsPrivateKey(release.inputs), `${release.name} values carry a private key`);
         assert.ok(!containsPrivateKey(configMap.inputs));
-        assert.deepEqual(findPlainPrivateKeys(stack.resources.map((r) => r.captured)), []);
+        assertNoPlainPrivateKeys(stack.evaluation.resources);
     });
 
     it("runs the control plane in the trust domain the PKI certified its issuer for", () => {

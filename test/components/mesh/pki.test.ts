@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { MeshPki, type MeshPkiArgs } from "../../../components/mesh/pki";
 import { isSecretOutput, outputValue, runComponents, type PlannedStack } from "../../harness";
-import { findPlainPrivateKeys, containsPrivateKey } from "../../support/secrets-scan";
+import { assertNoPlainPrivateKeys, containsPrivateKey } from "../../support/secrets-scan";
 
 const baseArgs: MeshPkiArgs = {
     anchorValidityDays: 3650,
@@ -67,7 +67,7 @@ describe("MeshPki", () => {
     });
 
     it("never exposes a private key outside a secret, and its key outputs are secrets", async () => {
-        assert.deepEqual(findPlainPrivateKeys(stack.resources.map((r) => r.captured)), []);
+        assertNoPlainPrivateKeys(stack.evaluation.resources);
         assert.ok(await isSecretOutput(pki.issuerKeyPem));
         assert.ok(containsPrivateKey(await outputValue(pki.issuerKeyPem)));
         for (const publicPem of [pki.trustAnchorPem, pki.trustBundlePem, pki.issuerCertPem]) {
