@@ -41,12 +41,29 @@ export interface NamedContainer {
     location: string;
 }
 
-export function containersOf(spec: PodSpec | undefined): NamedContainer[] {
-    const result: NamedContainer[] = [];
+/**
+ * Visits every container of a workload's pod template (init containers first), with the template.
+ * By default an unknown template, container list or container throws, and the engine reports the
+ * policy as undecided in preview. With `skipUnknown` the unknown parts are left out and the known
+ * containers still visited: for rules where an unknown value cannot be a violation (a literal secret).
+ */
+export function forEachContainer(
+    type: string,
+    props: unknown,
+    visit: (named: NamedContainer, template: PodTemplate) => void,
+    { skipUnknown = false }: { skipUnknown?: boolean } = {},
+): void {
+    const read = <T>(get: () => T): T | Unknown => (skipUnknown ? known(get) : get());
+    const template = read(() => podTemplateOf(type, props));
+    if (template === UNKNOWN || !template) return;
     for (const field of ["initContainers", "containers"] as const) {
-        (spec?.[field] ?? []).forEach((container, index) => result.push({ container, location: `${field}[${index}]` }));
+        const list = read(() => template.spec?.[field]);
+        if (list === UNKNOWN || !list) continue;
+        for (let index = 0; index < list.length; index++) {
+            const container = read(() => list[index]);
+            if (container !== UNKNOWN) visit({ container, location: `${field}[${index}]` }, template);
+        }
     }
-    return result;
 }
 
 export function describeContainer({ container, location }: NamedContainer): string {

@@ -6,7 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { resourcePolicy, stackPolicy, type AmlmeshPolicy } from "../lib/define";
 import { describeRoute, EdgeGraph, hasExternalAuth, hasRateLimit, type EdgeRoute } from "../lib/edge-routes";
-import { annotationOf, chartNameOf, containersOf, metadataOf, parseImage, podTemplateOf } from "../lib/kube";
+import { annotationOf, chartNameOf, forEachContainer, metadataOf, parseImage, podTemplateOf } from "../lib/kube";
 import {
     coveredServers,
     INBOUND_POLICY_ANNOTATION,
@@ -291,13 +291,12 @@ const noRetiredIngressNginx = resourcePolicy({
             }
             return;
         }
-        const template = podTemplateOf(args.type, props);
-        for (const { container } of containersOf(template?.spec)) {
+        forEachContainer(args.type, props, ({ container }) => {
             const image = known(() => container.image);
-            if (typeof image !== "string") continue;
+            if (typeof image !== "string") return;
             const repository = parseImage(image).repository;
             if (RETIRED_IMAGE_PREFIXES.some((prefix) => repository.startsWith(prefix))) reportViolation(`Image ${image} is the retired community ingress-nginx controller.`);
-        }
+        });
     },
 });
 

@@ -4,7 +4,7 @@
  * Secrets Store CSI driver; Azure access uses workload identity.
  */
 import { resourcePolicy, stackPolicy, type AmlmeshPolicy } from "../lib/define";
-import { containersOf, describeContainer, podTemplateOf } from "../lib/kube";
+import { describeContainer, forEachContainer } from "../lib/kube";
 import { RESOURCE_TYPES, WORKLOAD_TYPES, type PropsByType } from "../lib/resource-types";
 import { secretKind } from "../lib/secret-patterns";
 import { isRecord, known, knownArray, knownString, UNKNOWN, visitLeaves } from "../lib/values";
@@ -40,17 +40,21 @@ const noSecretLiterals = resourcePolicy({
             case RESOURCE_TYPES.configMap:
                 return scanForSecrets((props as PropsByType[typeof RESOURCE_TYPES.configMap]).data, (path) => `ConfigMap key ${path.join(".")}`, reportViolation);
             default: {
-                const template = known(() => podTemplateOf(args.type, props));
-                if (template === UNKNOWN) return;
-                for (const named of containersOf(template?.spec)) {
-                    const env = knownArray(named.container, "env");
-                    for (const variable of env === UNKNOWN ? [] : env.filter(isRecord)) {
-                        const name = knownString(variable, "name");
-                        const value = known(() => variable.value);
-                        const kind = value === UNKNOWN ? undefined : secretKind(typeof name === "string" ? name : undefined, value);
-                        if (kind) reportViolation(`Environment variable ${String(name)} of ${describeContainer(named)} holds ${kind}.`);
-                    }
-                }
+                // An unknown value cannot be a literal: skip it and judge the known containers.
+                forEachContainer(
+                    args.type,
+                    props,
+                    (named) => {
+                        const env = knownArray(named.container, "env");
+                        for (const variable of env === UNKNOWN ? [] : env.filter(isRecord)) {
+                            const name = knownString(variable, "name");
+                            const value = known(() => variable.value);
+                            const kind = value === UNKNOWN ? undefined : secretKind(typeof name === "string" ? name : undefined, value);
+                            if (kind) reportViolation(`Environment variable ${String(name)} of ${describeContainer(named)} holds ${kind}.`);
+                        }
+                    },
+                    { skipUnknown: true },
+                );
             }
         }
     },

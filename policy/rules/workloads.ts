@@ -4,21 +4,14 @@
  */
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { resourcePolicy, type AmlmeshPolicy } from "../lib/define";
-import { containersOf, describeContainer, parseImage, podTemplateOf, registryAllowed, type NamedContainer } from "../lib/kube";
+import { describeContainer, forEachContainer, parseImage, registryAllowed, type NamedContainer, type PodTemplate } from "../lib/kube";
 import { WORKLOAD_TYPES, type PropsByType, type WorkloadType } from "../lib/resource-types";
 import { DEFAULT_ALLOWED_REGISTRIES, registrySchema, stringListSetting } from "../lib/settings";
 
 /** Runs a check on every container (init containers included) of a workload's pod template. */
-function forEachContainer(
-    check: (named: NamedContainer, pod: NonNullable<ReturnType<typeof podTemplateOf>>, report: (message: string) => void, args: ResourceValidationArgs) => void,
-) {
-    return (props: PropsByType[WorkloadType], args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
-        const template = podTemplateOf(args.type, props);
-        if (!template) return;
-        for (const named of containersOf(template.spec)) {
-            check(named, template, (message) => reportViolation(`${describeContainer(named)}: ${message}`), args);
-        }
-    };
+function checkEachContainer(check: (named: NamedContainer, pod: PodTemplate, report: (message: string) => void, args: ResourceValidationArgs) => void) {
+    return (props: PropsByType[WorkloadType], args: ResourceValidationArgs, reportViolation: ReportViolation): void =>
+        forEachContainer(args.type, props, (named, template) => check(named, template, (message) => reportViolation(`${describeContainer(named)}: ${message}`), args));
 }
 
 const securityContext = resourcePolicy({
@@ -33,7 +26,7 @@ const securityContext = resourcePolicy({
         "emptyDir for paths the process writes.",
     controls: { soc2: ["CC6.8"], hipaa: ["164.312(c)(1)"] },
     resourceTypes: WORKLOAD_TYPES,
-    validate: forEachContainer(({ container }, pod, report) => {
+    validate: checkEachContainer(({ container }, pod, report) => {
         const context = container.securityContext;
         const runAsNonRoot = context?.runAsNonRoot ?? pod.spec?.securityContext?.runAsNonRoot;
         const runAsUser = context?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
@@ -54,7 +47,7 @@ const resourceLimits = resourcePolicy({
     remediationSteps: "Set resources.limits.cpu and resources.limits.memory (and matching requests) on every container.",
     controls: { soc2: ["A1.1", "CC6.8"], hipaa: [] },
     resourceTypes: WORKLOAD_TYPES,
-    validate: forEachContainer(({ container }, _pod, report) => {
+    validate: checkEachContainer(({ container }, _pod, report) => {
         const limits = container.resources?.limits ?? {};
         const missing = ["cpu", "memory"].filter((resource) => limits[resource] === undefined);
         if (missing.length > 0) report(`no ${missing.join(" or ")} limit.`);
@@ -70,7 +63,7 @@ const imageTagPinned = resourcePolicy({
     remediationSteps: "Reference images as registry/repository:<version> (pinned in one visible place), never without a tag or with ':latest'.",
     controls: { soc2: ["CC8.1"], hipaa: ["164.312(c)(1)"] },
     resourceTypes: WORKLOAD_TYPES,
-    validate: forEachContainer(({ container }, _pod, report) => {
+    validate: checkEachContainer(({ container }, _pod, report) => {
         if (!container.image) return report("no image.");
         const image = parseImage(container.image);
         if (image.digest) return;
@@ -88,7 +81,7 @@ const imageDigestPinned = resourcePolicy({
     remediationSteps: "Append the digest the CI build produced: registry/repository:1.2.3@sha256:<digest>.",
     controls: { soc2: ["CC8.1"], hipaa: ["164.312(c)(1)"] },
     resourceTypes: WORKLOAD_TYPES,
-    validate: forEachContainer(({ container }, _pod, report) => {
+    validate: checkEachContainer(({ container }, _pod, report) => {
         if (container.image && !parseImage(container.image).digest) report(`image ${container.image} is not pinned by digest.`);
     }),
 });
@@ -103,7 +96,7 @@ const imageRegistryAllowed = resourcePolicy({
     controls: { soc2: ["CC6.8", "CC8.1"], hipaa: ["164.312(c)(1)"] },
     configSchema: registrySchema,
     resourceTypes: WORKLOAD_TYPES,
-    validate: forEachContainer(({ container }, _pod, report, args) => {
+    validate: checkEachContainer(({ container }, _pod, report, args) => {
         if (!container.image) return;
         const allowed = stringListSetting(args.getConfig(), "allowedRegistries", DEFAULT_ALLOWED_REGISTRIES);
         const image = parseImage(container.image);

@@ -81,6 +81,17 @@ describe("policy: secrets", () => {
             const report = await check([release]);
             assert.deepEqual(violationsOf(report, policy, release.urn).map((v) => v.level), ["mandatory"]);
         });
+
+        it("judges the known containers of a workload beside one unknown during preview", async () => {
+            const leaky = secureContainer({ name: "leaky", env: [{ name: "DB_PASSWORD", value: "Winter2026!" }] });
+            const before = deployment("before", "models", podSpec([UNKNOWN as never, leaky]));
+            const after = deployment("after", "models", podSpec([leaky, UNKNOWN as never]));
+            const report = await check([before, after]);
+            for (const workload of [before, after]) {
+                assert.deepEqual(violationsOf(report, policy, workload.urn).map((v) => v.level), ["mandatory"], workload.name);
+                assertViolates(report, policy, workload.urn, /DB_PASSWORD of container 'leaky' \(containers\[\d\]\) holds a literal value/);
+            }
+        });
     });
 
     describe("no-secret-stack-outputs", () => {
