@@ -618,6 +618,8 @@ function closest(word: string, candidates: string[]): string | undefined {
  */
 export const PLACEHOLDER_GUID_PREFIX = "00000000-0000-0000-0000-";
 const PLACEHOLDER_HOST = /(^|\.)example\.(com|net|org)$/;
+/** GitHub subjects under Microsoft's fictional Contoso stand in for the team's own repository. */
+const PLACEHOLDER_REPOSITORY = /^repo:contoso\//;
 /** RFC 5737 documentation ranges stand in for real office or VPN egress ranges. */
 const PLACEHOLDER_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"].map((text) => parseIpv4Block(text)!);
 
@@ -642,8 +644,10 @@ export function findPlaceholders(config: StackConfig): string[] {
     });
     config.access.callers.forEach((caller, i) => {
         if (caller.kind === "group" && caller.objectId.startsWith(PLACEHOLDER_GUID_PREFIX)) found.push(keyOf(["access", "callers", i, "objectId"]));
-        if ((caller.kind === "ci-pipeline" || caller.kind === "external-app") && PLACEHOLDER_HOST.test(new URL(caller.federation.issuer).hostname)) {
-            found.push(keyOf(["access", "callers", i, "federation", "issuer"]));
+        if (caller.kind === "ci-pipeline" || caller.kind === "external-app") {
+            if (PLACEHOLDER_HOST.test(new URL(caller.federation.issuer).hostname)) found.push(keyOf(["access", "callers", i, "federation", "issuer"]));
+            // A real issuer (GitHub's) with a stand-in repository would trust someone else's workflows.
+            if (PLACEHOLDER_REPOSITORY.test(caller.federation.subject)) found.push(keyOf(["access", "callers", i, "federation", "subject"]));
         }
     });
     config.routes.forEach((route, i) => {

@@ -182,7 +182,8 @@ describe("stack config", () => {
     describe("placeholders", () => {
         it("lists every placeholder in the shipped stacks", () => {
             const found = findPlaceholders(parseStackConfig(dev()));
-            for (const key of ["amlmesh:tenantId", "amlmesh:edge.hostName", "amlmesh:cluster.adminGroupObjectIds[0]", "amlmesh:network.developerIpRanges[0]"]) {
+            const keys = ["amlmesh:tenantId", "amlmesh:edge.hostName", "amlmesh:cluster.adminGroupObjectIds[0]", "amlmesh:network.developerIpRanges[0]", "amlmesh:access.callers[1].federation.subject"];
+            for (const key of keys) {
                 assert.ok(found.includes(key), `${key} should be flagged; found ${found.join(", ")}`);
             }
         });
