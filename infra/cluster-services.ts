@@ -20,7 +20,7 @@ import { MeshPki } from "../components/mesh/pki";
 import { childName } from "../components/mesh/types";
 import { WorkloadServiceAccount } from "../components/mesh/workload-service-account";
 import { EDGE_AUTHORIZER_IMAGE } from "../components/versions";
-import type { StackConfig } from "./config";
+import { INFERENCE_ROUTE, type StackConfig } from "./config";
 import { platformTags } from "./tags";
 
 /** A managed identity usable by a Kubernetes ServiceAccount (AKS workload identity). */
@@ -90,13 +90,6 @@ export const CLUSTER_NAMES = {
     ingressClassName: "nginx",
 } as const;
 
-/** How the Azure ML inference router is published at the edge. */
-export const INFERENCE_ROUTE = {
-    name: "ml-inference",
-    /** Scoring URIs of Kubernetes online endpoints: `/api/v1/endpoint/<endpoint>/score`. */
-    path: "/api/v1/endpoint",
-    roles: ["Model.Invoke"],
-} as const;
 
 /** Backends declared in the stack config are selected by this label (the Kubernetes convention). */
 export const BACKEND_POD_LABEL = "app.kubernetes.io/name";
@@ -181,7 +174,6 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
 ): ClusterServices {
     const nonDev = config.environment !== "dev";
     const k8sOpts: pulumi.ComponentResourceOptions = { provider: deps.kubernetesProvider };
-    checkInferenceRoute(config);
 
     // --- Mesh: every namespace with workloads is meshed ------------------------------------
     const mesh = options.mesh ?? deployMesh(config, deps);
@@ -316,21 +308,3 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
     return { ...mesh, ingress, authorizer, routes, hosts, callerAccounts, authorizerImage };
 }
 
-/** The inference route's roles must exist in the access matrix, and its path must be free. */
-function checkInferenceRoute(config: StackConfig): void {
-    const missing = INFERENCE_ROUTE.roles.filter((role) => !(role in config.access.roles));
-    if (missing.length > 0) {
-        throw new Error(
-            `amlmesh:access.roles: the Azure ML inference route requires the app role ${missing.join(", ")}; define it (defined: ${Object.keys(config.access.roles).join(", ")})`,
-        );
-    }
-    config.routes.forEach((route, i) => {
-        if (route.name === INFERENCE_ROUTE.name) {
-            throw new Error(`amlmesh:routes[${i}].name: ${route.name} is the name of the Azure ML inference route; choose another`);
-        }
-        const host = route.host ?? config.edge.hostName;
-        if (host === config.edge.hostName && (route.path === INFERENCE_ROUTE.path || route.path.startsWith(`${INFERENCE_ROUTE.path}/`))) {
-            throw new Error(`amlmesh:routes[${i}].path: ${host}${route.path} is reserved for the Azure ML inference router (${INFERENCE_ROUTE.path})`);
-        }
-    });
-}

@@ -288,6 +288,14 @@ const routeSchema = z.strictObject({
     rateLimit: rateLimitSchema.optional().describe("Per-client rate limit; defaults to edge.rateLimit."),
 });
 
+/** How the Azure ML inference router is published at the edge. */
+export const INFERENCE_ROUTE = {
+    name: "ml-inference",
+    /** Scoring URIs of Kubernetes online endpoints: `/api/v1/endpoint/<endpoint>/score`. */
+    path: "/api/v1/endpoint",
+    roles: ["Model.Invoke"],
+} as const;
+
 /** The whole `amlmesh:` namespace. */
 export const stackConfigSchema = z
     .strictObject({
@@ -435,7 +443,17 @@ function crossFieldProblems(c: StackConfig): ConfigProblem[] {
         if (route.backend.namespace === c.ml.kubernetesNamespace) {
             fail(["routes", i, "backend", "namespace"], `${route.backend.namespace} is the Azure ML namespace; the inference router is published by the platform`);
         }
+        // The platform publishes the inference router itself, under a reserved name and path.
+        if (route.name === INFERENCE_ROUTE.name) fail(["routes", i, "name"], `${route.name} is the name of the Azure ML inference route; choose another`);
+        const host = route.host ?? c.edge.hostName;
+        if (host === c.edge.hostName && (route.path === INFERENCE_ROUTE.path || route.path.startsWith(`${INFERENCE_ROUTE.path}/`))) {
+            fail(["routes", i, "path"], `${host}${route.path} is reserved for the Azure ML inference router (${INFERENCE_ROUTE.path})`);
+        }
     });
+    const inferenceRolesMissing = INFERENCE_ROUTE.roles.filter((role) => !roles.has(role));
+    if (inferenceRolesMissing.length > 0) {
+        fail(["access", "roles"], `the Azure ML inference route requires the app role ${inferenceRolesMissing.join(", ")}; define it (defined: ${known})`);
+    }
     return problems;
 }
 

@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { EDGE_AUTHORIZER_IMAGE } from "../../components/versions";
 import type * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_NAMES, deployClusterServices, deployMesh, INFERENCE_ROUTE, type ClusterServices } from "../../infra/cluster-services";
-import { parseStackConfig, type StackConfig } from "../../infra/config";
+import { CLUSTER_NAMES, deployClusterServices, deployMesh, type ClusterServices } from "../../infra/cluster-services";
+import { INFERENCE_ROUTE, parseStackConfig, type StackConfig } from "../../infra/config";
 import { editConfig, PROJECT_ROOT, runComponents, shippedStackConfig, type PlannedStack, type TestResource } from "../harness";
 import { customResources, namespacesToMesh, objectName, objectNamespace } from "../support/cluster-fixtures";
 import { assertCustomResourcesValid } from "../support/crd-schemas";
@@ -320,12 +320,11 @@ describe("cluster services (infra/cluster-services.ts)", function () {
             { name: "sneaky", path: `${INFERENCE_ROUTE.path}/x`, backend: { namespace: "models", service: "s", port: 80, serviceAccount: "s" }, roles: ["Model.Invoke"] },
         ]);
         await assert.rejects(plan("dev", clash), /reserved for the Azure ML inference router/);
-        const config = parseStackConfig(shippedStackConfig("dev"));
-        const roles = Object.fromEntries(Object.entries(config.access.roles).filter(([role]) => role !== "Model.Invoke"));
-        const withoutRole: StackConfig = { ...config, access: { ...config.access, roles } };
-        await assert.rejects(
-            runComponents(() => deployClusterServices(withoutRole, fakeClusterDeps())),
-            /amlmesh:access\.roles: the Azure ML inference route requires the app role Model\.Invoke/,
-        );
+        // Checked with the rest of the config, before any resource is declared.
+        const withoutRole = editConfig(shippedStackConfig("dev"), "amlmesh:access", (access) => {
+            const { roles, ...rest } = access as { roles: Record<string, unknown> };
+            return { ...rest, roles: Object.fromEntries(Object.entries(roles).filter(([role]) => role !== "Model.Invoke")) };
+        });
+        assert.throws(() => parseStackConfig(withoutRole), /amlmesh:access\.roles: the Azure ML inference route requires the app role Model\.Invoke/);
     });
 });
