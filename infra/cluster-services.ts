@@ -78,8 +78,6 @@ export interface InferenceRouterFacts {
     podSelector: Record<string, string>;
     /** Container port behind `port`, when different. */
     targetPort?: number | string;
-    /** What creates the router (the ML extension); its namespace is adopted after it. */
-    dependsOn?: pulumi.Resource[];
 }
 
 /** Names on the cluster (namespaces and ServiceAccounts are identities: keep them stable). */
@@ -102,10 +100,9 @@ export interface ClusterMesh {
     namespaces: Map<string, MeshedNamespace>;
     /**
      * The meshed namespace of that name, created on first use with the stack's default inbound
-     * policy and access-log setting. `adoptAfter`: the namespace belongs to something else
-     * (created by those resources); it is patched, not created.
+     * policy and access-log setting.
      */
-    namespace(name: string, adoptAfter?: pulumi.Resource[]): MeshedNamespace;
+    namespace(name: string): MeshedNamespace;
 }
 
 export interface ClusterServices extends ClusterMesh {
@@ -146,7 +143,7 @@ export function deployMesh(config: StackConfig, deps: MeshDeps): ClusterMesh {
         k8sOpts,
     );
     const namespaces = new Map<string, MeshedNamespace>();
-    const namespace = (name: string, adoptAfter?: pulumi.Resource[]): MeshedNamespace => {
+    const namespace = (name: string): MeshedNamespace => {
         let found = namespaces.get(name);
         if (!found) {
             found = new MeshedNamespace(
@@ -156,7 +153,6 @@ export function deployMesh(config: StackConfig, deps: MeshDeps): ClusterMesh {
                     defaultInboundPolicy: config.mesh.defaultInboundPolicy,
                     accessLogs: config.mesh.accessLogs,
                     mesh: linkerd,
-                    ...(adoptAfter ? { adopt: true, after: adoptAfter } : {}),
                 },
                 k8sOpts,
             );
@@ -181,11 +177,11 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
     const ingressNamespace = mesh.namespace(CLUSTER_NAMES.ingressNamespace);
     const authorizerNamespace = mesh.namespace(CLUSTER_NAMES.authorizerNamespace);
     mesh.namespace(config.ml.kubernetesNamespace);
-    for (const route of config.routes) mesh.namespace(route.backend.namespace);
-    for (const caller of config.access.callers) if (caller.kind === "workload") mesh.namespace(caller.namespace);
     const router = deps.inferenceRouter;
-    // The router's namespace usually belongs to the ML extension: adopt it rather than create it.
-    const routerNamespace = mesh.namespaces.get(router.namespace) ?? mesh.namespace(router.namespace, router.dependsOn ?? []);
+    // The platform creates the router's namespace, meshed, before the ML extension installs into
+    // it (prepareMlOnCluster); here it is only looked up. Route and caller namespaces are made on
+    // first use below.
+    const routerNamespace = mesh.namespace(router.namespace);
 
     const callerAccounts = deps.workloadCallers.map(
         (caller) =>

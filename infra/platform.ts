@@ -63,7 +63,7 @@ function clusterDeps(azure: AzurePlatform): ClusterServiceDeps<WorkloadIdentity>
         createWorkloadIdentity: (name, subject) => azure.workloadIdentity(name, subject),
         api: { clientId: azure.api.clientId, identifierUri: azure.api.identifierUri },
         registryLoginServer: azure.registryLoginServer,
-        inferenceRouter: { ...azure.ml.inferenceRouter, dependsOn: [azure.ml.kubernetesCompute] },
+        inferenceRouter: azure.ml.inferenceRouter,
         workloadCallers: azure.callerWorkloads,
     };
 }

@@ -250,10 +250,10 @@ describe("cluster services (infra/cluster-services.ts)", function () {
         assert.equal(account.input(["metadata", "annotations", "azure.workload.identity/client-id"]), "0b6f4b7e-9d51-4c2e-8f5d-3a0e4b1c2d3f");
     });
 
-    it("adopts the inference router's namespace after the ML extension instead of creating it", () => {
+    it("meshes the inference router's namespace as one it creates (never a patch of someone else's)", () => {
         const { stack } = runs.get("prod")!;
-        const patch = stack.one("kubernetes:core/v1:NamespacePatch");
-        assert.equal(patch.input("metadata.name"), "azureml");
+        assert.equal(stack.resources.filter((r) => r.type === "kubernetes:core/v1:NamespacePatch").length, 0);
+        assert.ok(stack.resources.some((r) => r.type === "kubernetes:core/v1:Namespace" && r.input("metadata.name") === "azureml"));
         const [upstream] = customResources(stack, NGINX, "VirtualServerRoute").find((r) => objectName(r) === INFERENCE_ROUTE.name)!.input("spec.upstreams") as Record<string, any>[];
         assert.deepEqual(upstream.tls, { enable: true }, "azureml-fe serves TLS when insecure connections are off");
     });
