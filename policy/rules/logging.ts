@@ -16,15 +16,15 @@ const MONITORED_TYPES = [
     RESOURCE_TYPES.containerRegistry,
 ] as const;
 
-/** True when the setting sends to a Log Analytics workspace and enables at least one log or metric. */
-function sendsToLogAnalytics(setting: PolicyResource): boolean {
+/**
+ * True when the setting sends to a Log Analytics workspace and enables at least one log category
+ * (metrics alone are no audit trail).
+ */
+function sendsLogsToLogAnalytics(setting: PolicyResource): boolean {
     const workspaceId = knownString(setting.props, "workspaceId");
     if (workspaceId === undefined || workspaceId === "") return false;
-    const enabledEntries = (key: string) => {
-        const entries = knownArray(setting.props, key);
-        return entries === UNKNOWN || entries.some((entry) => isRecord(entry) && known(() => entry.enabled) !== false);
-    };
-    return enabledEntries("logs") || enabledEntries("metrics");
+    const logs = knownArray(setting.props, "logs");
+    return logs === UNKNOWN || logs.some((entry) => isRecord(entry) && known(() => entry.enabled) !== false);
 }
 
 const diagnosticSettings = stackPolicy({
@@ -47,7 +47,7 @@ const diagnosticSettings = stackPolicy({
             if (typeof id === "string" && id !== "") targetsById.set(id.toLowerCase().replace(/\/+$/, ""), target);
         }
         for (const setting of stack.ofType(RESOURCE_TYPES.diagnosticSetting)) {
-            if (!sendsToLogAnalytics(setting)) continue;
+            if (!sendsLogsToLogAnalytics(setting)) continue;
             // Linked by the property dependency on the target (its id flowed into resourceUri)...
             for (const source of stack.dependenciesOf(setting, "resourceUri")) monitored.add(source);
             // ...or by a known resourceUri that is the target's id or a child of it (storage blob service).

@@ -35,6 +35,19 @@ describe("policy: logging", () => {
         assertViolates(report, policy, disabled.urn);
     });
 
+    it("flags a setting that sends only metrics: the audit trail needs logs", async () => {
+        const metricsOnly = vault("kv");
+        const logsDisabled = registry("acr");
+        const report = await check([
+            metricsOnly,
+            logsDisabled,
+            diagnosticSetting(metricsOnly, { logs: undefined, metrics: [{ category: "AllMetrics", enabled: true }] }),
+            diagnosticSetting(logsDisabled, { logs: [{ categoryGroup: "audit", enabled: false }], metrics: [{ category: "AllMetrics", enabled: true }] }),
+        ]);
+        assertViolates(report, policy, metricsOnly.urn, /Vault 'kv' has no diagnostic setting sending to Log Analytics/);
+        assertViolates(report, policy, logsDisabled.urn);
+    });
+
     it("is not applicable when the stack has no monitored resource types", async () => {
         const report = await check([resource(T.namespace, "ns", { metadata: { name: "ns" } })]);
         assert.match(notApplicableReason(report, policy, urnOf(T.stack, "amlmesh-prod")) ?? "", /No monitored resource types/);
