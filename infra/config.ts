@@ -129,7 +129,7 @@ const keyVaultSchema = z
     .strictObject({
         softDeleteRetentionDays: z.int().min(7).max(90).default(90).describe("Soft-delete retention."),
     })
-    .default({ softDeleteRetentionDays: 90 })
+    .prefault({})
     .describe("Platform Key Vault.");
 
 const monitoringSchema = z
@@ -137,7 +137,7 @@ const monitoringSchema = z
         retentionDays: z.int().min(30).max(730).default(30).describe("Log Analytics retention."),
         dailyQuotaGb: z.number().min(-1).default(-1).describe("Log Analytics daily cap in GB (-1: none)."),
     })
-    .default({ retentionDays: 30, dailyQuotaGb: -1 })
+    .prefault({})
     .describe("Log Analytics and Application Insights.");
 
 const mlSchema = z
@@ -180,7 +180,7 @@ const edgeSchema = z
                 image: pinnedImage.optional().describe("Edge authorizer image; defaults to the platform registry's build of this repository."),
                 replicas: z.int().min(1).max(20).default(2).describe("Authorizer replicas (at least 2 outside dev)."),
             })
-            .default({ replicas: 2 })
+            .prefault({})
             .describe("Edge authorizer deployment."),
     })
     .describe("NGINX edge.");
@@ -200,18 +200,13 @@ const meshSchema = z
                         active: z.enum(["blue", "green"]).default("blue").describe("Trust anchor slot that signs the issuer."),
                         alsoTrusted: z.enum(["blue", "green"]).optional().describe("A second slot kept in the trust bundle during a rotation."),
                     })
-                    .default({ active: "blue" })
+                    .prefault({})
                     .describe("Trust anchor slots; change them only to rotate the anchor (README: rotating the mesh trust anchor)."),
             })
-            .default({ anchorValidityDays: 3650, issuerValidityDays: 365, issuerRenewBeforeDays: 30, anchors: { active: "blue" } })
+            .prefault({})
             .describe("Mesh trust anchor and issuer lifetimes."),
     })
-    .default({
-        defaultInboundPolicy: "deny",
-        accessLogs: false,
-        highAvailability: false,
-        pki: { anchorValidityDays: 3650, issuerValidityDays: 365, issuerRenewBeforeDays: 30, anchors: { active: "blue" } },
-    })
+    .prefault({})
     .describe("Linkerd mesh.");
 
 const federationSchema = z.strictObject({
