@@ -157,7 +157,8 @@ export function hasExternalAuth(policy: PolicyResource): boolean {
     const spec = specOf(policy);
     if (!spec) return false;
     const externalAuth = knownRecord(spec, "externalAuth");
-    if (externalAuth === UNKNOWN) return true;
+    // Unknown during preview: it cannot be shown to check tokens, so it does not count (fail closed).
+    if (externalAuth === UNKNOWN) return false;
     return externalAuth !== undefined && knownString(externalAuth, "authServiceName") !== undefined && knownString(externalAuth, "authURI") !== undefined;
 }
 
@@ -166,7 +167,7 @@ export function hasRateLimit(policy: PolicyResource): boolean {
     const spec = specOf(policy);
     if (!spec) return false;
     const rateLimit = knownRecord(spec, "rateLimit");
-    if (rateLimit === UNKNOWN) return true;
+    if (rateLimit === UNKNOWN) return false;
     return rateLimit !== undefined && knownString(rateLimit, "rate") !== undefined && known(() => rateLimit.dryRun) !== true;
 }
 

@@ -253,6 +253,14 @@ describe("policy: mesh and edge", () => {
             assert.deepEqual(violationsOf(report, "edge-rate-limit-required"), []);
         });
 
+        it("edge rules do not count a Policy whose externalAuth or rateLimit section is unknown during preview", async () => {
+            const unknownAuth = nginxPolicy("entra-auth", { externalAuth: UNKNOWN });
+            const unknownLimit = nginxPolicy("rate-limit", { rateLimit: UNKNOWN });
+            const report = await check([unknownAuth, unknownLimit, protectedServer]);
+            assertViolates(report, "edge-external-auth-required", protectedServer.urn, /no externalAuth Policy/);
+            assertViolates(report, "edge-rate-limit-required", protectedServer.urn);
+        });
+
         it("stack rules keep judging when some list elements are unknown during preview", async () => {
             const partial = virtualServer("partial", { host: "ml.example.com", tls: { secret: "t" }, routes: [UNKNOWN, { path: "/open", action: { pass: "x" } }] });
             const hosts = ingress("hosts", ingressAnnotations, [{ hosts: UNKNOWN, secretName: "t" }]);
