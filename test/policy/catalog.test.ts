@@ -56,8 +56,11 @@ describe("policy catalog", () => {
         const packageJson = JSON.parse(readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")) as { name: string; version: string; main: string; dependencies: Record<string, string> };
         assert.equal(PACK_VERSION, packageJson.version);
         assert.equal(packageJson.main, "index.js");
-        // Exact pins; tsx because the entry (index.js) loads the TypeScript rules through it.
-        assert.deepEqual(packageJson.dependencies, { "@pulumi/policy": "1.21.0", "@pulumi/pulumi": "3.248.0", tsx: "4.23.15" });
+        // Exact pins, the same as the program's where both use a package (one SDK version in the
+        // lockfile); tsx because the entry (index.js) loads the TypeScript rules through it.
+        const rootJson = JSON.parse(readFileSync(path.join(POLICY_DIR, "..", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+        assert.deepEqual(packageJson.dependencies, { "@pulumi/policy": "1.21.0", "@pulumi/pulumi": rootJson.dependencies["@pulumi/pulumi"], tsx: rootJson.dependencies.tsx });
+        for (const version of Object.values(packageJson.dependencies)) assert.match(version, /^\d+\.\d+\.\d+$/, "exact pin");
         assert.match(PACK_NAME, /^[a-zA-Z0-9-_.]{1,100}$/, "the engine's pack name pattern");
         const manifest = parseYaml(readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8")) as { runtime: { name: string; options: { typescript: boolean } }; description: string };
         assert.equal(manifest.runtime.name, "nodejs");
