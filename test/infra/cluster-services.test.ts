@@ -171,7 +171,7 @@ describe("cluster services (infra/cluster-services.ts)", function () {
             });
 
             it("emits only custom resources that validate against the upstream CRD schemas", function () {
-                assertCustomResourcesValid(this, run().stack.evaluation.resources, 11);
+                assertCustomResourcesValid(run().stack.evaluation.resources, 11);
             });
         });
     }

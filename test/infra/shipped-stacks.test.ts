@@ -1,6 +1,6 @@
 /**
  * The whole program, for each shipped stack, against the rules the mesh and edge promise:
- * every custom resource is valid upstream, nothing pulls an unpinned artifact, no private key
+ * every custom resource is valid upstream, every Helm value is one its chart defines, nothing pulls an unpinned artifact, no private key
  * travels in plain inputs (outputs.test.ts keeps them out of the outputs), and every namespace
  * the platform puts workloads in is meshed with a default-deny inbound policy.
  */
@@ -9,6 +9,7 @@ import { parseStackConfig } from "../../infra/config";
 import { AZUREML_EXTENSION_VERSION } from "../../components/versions";
 import { shippedStackConfig } from "../harness";
 import { namespacesToMesh } from "../support/cluster-fixtures";
+import { chartName, checkChartValues } from "../support/chart-values";
 import { assertCustomResourcesValid } from "../support/crd-schemas";
 import { assertArtifactsPinned } from "../support/pinned-artifacts";
 import { assertNoPlainPrivateKeys } from "../support/secrets-scan";
@@ -19,7 +20,20 @@ describe("shipped stacks (whole program)", () => {
         describe(name, () => {
             it("emits only custom resources that validate against the upstream CRD schemas", async function () {
                 const stack = await plannedStack(name);
-                assertCustomResourcesValid(this, stack.evaluation.resources, 15);
+                assertCustomResourcesValid(stack.evaluation.resources, 15);
+            });
+
+            it("sets only values its charts define, and values that pass the chart's values schema", async () => {
+                const stack = await plannedStack(name);
+                const releases = stack.ofType("kubernetes:helm.sh/v3:Release");
+                let schemaChecked = 0;
+                for (const release of releases) {
+                    const report = checkChartValues(chartName(String(release.input("chart"))), String(release.input("version")), release.input("values"));
+                    assert.deepEqual(report.unknownKeys, [], `${release.urn}: keys the chart does not define`);
+                    assert.deepEqual(report.schemaErrors, [], `${release.urn}: values.schema.json`);
+                    if (report.schemaChecked) schemaChecked++;
+                }
+                assert.ok(schemaChecked >= 1, "the NGINX chart's values schema was applied");
             });
 
             it("pulls every chart, image and manifest from components/versions.ts, none floating", async () => {

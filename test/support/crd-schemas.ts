@@ -1,9 +1,9 @@
 /**
- * Validates the custom resources a plan declares against the upstream CRD schemas kept beside
- * the project (`../shared/upstream/crds`, see its SOURCES.md; CI always has it). Reusable over
- * any captured resource list: a component test or a whole stack.
+ * Validates the custom resources a plan declares against the upstream CRD schemas kept in the
+ * repository (`upstream/crds`, provenance in `upstream/sources.json`). Reusable over any
+ * captured resource list: a component test or a whole stack.
  *
- *     const schemas = loadCrdSchemas();              // undefined when the folder is absent
+ *     const schemas = loadCrdSchemas();              // throws when the folder is missing
  *     const report = validateCustomResources(stack.evaluation.resources, schemas);
  *     assert.deepEqual(report.failures, []);
  *     assert.deepEqual(report.unknownKinds, []);
@@ -20,12 +20,8 @@ import Ajv, { type ValidateFunction } from "ajv";
 import { parseAllDocuments } from "yaml";
 import type { CapturedResource } from "../../offline/document";
 import { unwrapWire } from "../../offline/wire";
+import { upstreamPath } from "./upstream";
 
-/** Where the upstream reference data lives; override with AMLMESH_UPSTREAM_DIR. */
-export const UPSTREAM_DIR = process.env.AMLMESH_UPSTREAM_DIR ?? path.resolve(__dirname, "..", "..", "..", "shared", "upstream");
-
-/** Message for a skipped check when the folder is absent. */
-export const UPSTREAM_MISSING = `upstream CRD schemas not found at ${UPSTREAM_DIR} (set AMLMESH_UPSTREAM_DIR); CI always has them, so this check runs there`;
 
 export interface CrdSchemas {
     /** `group/version:Kind` → validator. */
@@ -49,13 +45,12 @@ export interface CrdValidationReport {
     unknownKinds: string[];
 }
 
-let cache: { dir: string; schemas: CrdSchemas } | undefined;
+let cache: CrdSchemas | undefined;
 
-/** Loads every CRD under `<dir>/crds`; undefined when the folder does not exist. Cached per directory. */
-export function loadCrdSchemas(dir = UPSTREAM_DIR): CrdSchemas | undefined {
-    const crdDir = path.join(dir, "crds");
-    if (!fs.existsSync(crdDir)) return undefined;
-    if (cache?.dir === dir) return cache.schemas;
+/** Loads every CRD under `upstream/crds`; throws when the folder is missing. Cached. */
+export function loadCrdSchemas(): CrdSchemas {
+    if (cache) return cache;
+    const crdDir = upstreamPath("crds");
     const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
     for (const keyword of [
         "x-kubernetes-preserve-unknown-fields",
@@ -81,9 +76,8 @@ export function loadCrdSchemas(dir = UPSTREAM_DIR): CrdSchemas | undefined {
             }
         }
     }
-    const schemas: CrdSchemas = { validators, files };
-    cache = { dir, schemas };
-    return schemas;
+    cache = { validators, files };
+    return cache;
 }
 
 /** API groups served by Kubernetes itself or by Pulumi (not custom resources). */
@@ -180,16 +174,10 @@ function describeParams(params: Record<string, unknown>): string {
 /**
  * The test body every component and stack spec shares: validates the custom resources among
  * `resources` against the upstream schemas, expects no failure, no unknown kind and at least
- * `minimum` checked; skips the test, saying why, only when the upstream folder is absent.
+ * `minimum` checked.
  */
-export function assertCustomResourcesValid(test: Mocha.Context, resources: readonly CapturedResource[], minimum: number): void {
-    const schemas = loadCrdSchemas();
-    if (!schemas) {
-        console.warn(`      skipped: ${UPSTREAM_MISSING}`);
-        test.skip();
-        return;
-    }
-    const report = validateCustomResources(resources, schemas);
+export function assertCustomResourcesValid(resources: readonly CapturedResource[], minimum: number): void {
+    const report = validateCustomResources(resources, loadCrdSchemas());
     assert.deepEqual(report.failures, []);
     assert.deepEqual(report.unknownKinds, []);
     assert.ok(report.checked >= minimum, `only ${report.checked} custom resources checked, expected at least ${minimum}`);

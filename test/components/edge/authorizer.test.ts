@@ -102,6 +102,6 @@ describe("EdgeAuthorizer", () => {
     });
 
     it("emits mesh policy that validates against the upstream CRDs", function () {
-        assertCustomResourcesValid(this, prod.evaluation.resources, 1);
+        assertCustomResourcesValid(prod.evaluation.resources, 1);
     });
 });

@@ -138,6 +138,6 @@ describe("IngressController", () => {
     });
 
     it("emits a SecretProviderClass that validates against the Secrets Store CSI CRD", function () {
-        assertCustomResourcesValid(this, prod.evaluation.resources, 1);
+        assertCustomResourcesValid(prod.evaluation.resources, 1);
     });
 });

@@ -136,6 +136,6 @@ describe("ProtectedRoute and EdgeHost", () => {
     });
 
     it("emits VirtualServer, VirtualServerRoute, Policy and Linkerd objects that validate against the upstream CRDs", function () {
-        assertCustomResourcesValid(this, stack.evaluation.resources, 9);
+        assertCustomResourcesValid(stack.evaluation.resources, 9);
     });
 });

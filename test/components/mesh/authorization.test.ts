@@ -95,6 +95,6 @@ describe("MeshAuthorization", () => {
     });
 
     it("emits resources that validate against the Linkerd 2.20 CRD schemas", function () {
-        for (const stack of [wide, route]) assertCustomResourcesValid(this, stack.evaluation.resources, 3);
+        for (const stack of [wide, route]) assertCustomResourcesValid(stack.evaluation.resources, 3);
     });
 });
