@@ -54,3 +54,36 @@ export const EDGE_AUTHORIZER_IMAGE = { repository: "edge-authorizer", tag: "0.1.
  * in the target region before the first deploy.
  */
 export const AZUREML_EXTENSION_VERSION = "1.1.64";
+
+// --- Kubernetes (AKS) ---------------------------------------------------------------------
+
+/**
+ * AKS's Kubernetes release calendar: when each minor version reached general availability on
+ * AKS and the last day of its standard (community) support, after which it is in platform
+ * support only (no Kubernetes fixes, no new clusters). Source: Microsoft Learn, "Supported
+ * Kubernetes versions in AKS", release calendar, read 2026-12-06 ("Mar 2027" there means
+ * 2027-03-31). Add the next minor here when AKS announces it. Config validation refuses a version
+ * past its end of standard support and warns in the 60 days before.
+ */
+export const AKS_KUBERNETES_CALENDAR: Readonly<Record<string, { readonly aksGa: string; readonly endOfStandardSupport: string }>> = {
+    "1.32": { aksGa: "2025-04", endOfStandardSupport: "2026-03-31" },
+    "1.33": { aksGa: "2025-06", endOfStandardSupport: "2026-07-31" },
+    "1.34": { aksGa: "2025-11", endOfStandardSupport: "2026-11-30" },
+    "1.35": { aksGa: "2026-03", endOfStandardSupport: "2027-03-31" },
+    "1.36": { aksGa: "2026-06", endOfStandardSupport: "2027-06-30" },
+    "1.37": { aksGa: "2026-10", endOfStandardSupport: "2027-10-31" },
+};
+
+/**
+ * The Kubernetes minors every component pinned above is tested on, and so the only ones a stack
+ * may run. Bump with the components:
+ * - Linkerd edge-26.6.3: charts declare `kubeVersion: ">=1.31.0-0"`; its integration CI runs
+ *   1.31 to 1.35 (`.github/workflows/integration.yml` at the tag).
+ * - F5 NGINX Ingress Controller 5.5.4: tested on 1.29 to 1.36 (its compatibility matrix).
+ * - Azure ML extension: supports what AKS supports (N-2), so the calendar above bounds it.
+ */
+export const KUBERNETES_TESTED_RANGE = {
+    min: "1.31",
+    max: "1.35",
+    limitedBy: "Linkerd edge-26.6.3 is tested on 1.31 to 1.35; F5 NGINX Ingress Controller 5.5.4 on 1.29 to 1.36",
+} as const;

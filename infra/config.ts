@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { distance } from "fastest-levenshtein";
 import { z } from "zod";
+import { AKS_KUBERNETES_CALENDAR, KUBERNETES_TESTED_RANGE } from "../components/versions";
 import { addressInBlock, blockContains, blocksOverlap, isNetworkAddress, parseIpv4Block } from "./cidr";
 
 export const CONFIG_NAMESPACE = "amlmesh";
@@ -99,8 +100,8 @@ const clusterSchema = z
     .strictObject({
         kubernetesVersion: z
             .string()
-            .regex(/^1\.\d{2}(\.\d+)?$/, { error: "expected a Kubernetes minor version like 1.33" })
-            .describe("AKS Kubernetes version (minor, patch chosen by the upgrade channel)."),
+            .regex(/^1\.\d{2}(\.\d+)?$/, { error: "expected a Kubernetes minor version like 1.35" })
+            .describe("AKS Kubernetes version (minor, patch chosen by the upgrade channel); must be in AKS standard support and in the range the pinned mesh and edge are tested on (components/versions.ts)."),
         skuTier: z.enum(["Free", "Standard", "Premium"]).default("Standard").describe("AKS control-plane tier; Standard or Premium carries the uptime SLA."),
         apiServer: z
             .strictObject({
@@ -327,11 +328,14 @@ export type EnvironmentName = StackConfig["environment"];
 // Cross-field rules: they run only once every field has the right shape.
 // ---------------------------------------------------------------------------------------------
 
-function crossFieldProblems(c: StackConfig): ConfigProblem[] {
+function crossFieldProblems(c: StackConfig, today: Date): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const fail = (path: (string | number)[], message: string) => problems.push({ key: keyOf(path), message });
     const prod = c.environment === "prod";
     const nonDev = c.environment !== "dev";
+
+    const kubernetes = kubernetesVersionProblem(c.cluster.kubernetesVersion, today);
+    if (kubernetes) fail(["cluster", "kubernetesVersion"], kubernetes);
 
     // Network: subnets inside the address space and pairwise disjoint; overlay ranges outside it.
     const space = parseIpv4Block(c.network.addressSpace)!;
@@ -453,6 +457,49 @@ function crossFieldProblems(c: StackConfig): ConfigProblem[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Kubernetes version: the support calendar and the tested range live in components/versions.ts.
+// ---------------------------------------------------------------------------------------------
+
+const minorOf = (version: string) => version.split(".").slice(0, 2).join(".");
+const minorNumber = (minor: string) => Number(minor.split(".")[1]);
+/** A calendar date as the end of that day in UTC, so a version is supported through its last day. */
+const endOfDay = (isoDate: string) => new Date(`${isoDate}T23:59:59.999Z`);
+const EXPIRY_WARNING_DAYS = 60;
+
+/** Why a Kubernetes version cannot be used on `today`, or undefined when it can. */
+function kubernetesVersionProblem(version: string, today: Date): string | undefined {
+    const minor = minorOf(version);
+    const supported = Object.entries(AKS_KUBERNETES_CALENDAR)
+        .filter(([candidate, entry]) => endOfDay(entry.endOfStandardSupport) >= today && inTestedRange(candidate))
+        .map(([candidate, entry]) => `${candidate} (until ${entry.endOfStandardSupport})`);
+    const choose = supported.length > 0 ? `; choose ${supported.join(" or ")}` : "";
+    const entry = AKS_KUBERNETES_CALENDAR[minor];
+    if (!entry) return `got "${version}", Kubernetes ${minor} is not in the AKS support calendar (components/versions.ts)${choose}`;
+    if (endOfDay(entry.endOfStandardSupport) < today) {
+        return `got "${version}", Kubernetes ${minor} left AKS standard support on ${entry.endOfStandardSupport}${choose}`;
+    }
+    if (!inTestedRange(minor)) {
+        return `got "${version}", Kubernetes ${minor} is outside ${KUBERNETES_TESTED_RANGE.min} to ${KUBERNETES_TESTED_RANGE.max}, the versions the pinned components are tested on (${KUBERNETES_TESTED_RANGE.limitedBy})${choose}`;
+    }
+    return undefined;
+}
+
+function inTestedRange(minor: string): boolean {
+    const n = minorNumber(minor);
+    return n >= minorNumber(KUBERNETES_TESTED_RANGE.min) && n <= minorNumber(KUBERNETES_TESTED_RANGE.max);
+}
+
+/** A warning when the stack's Kubernetes version leaves standard support within 60 days. */
+export function kubernetesSupportWarning(config: StackConfig, today = new Date()): string | undefined {
+    const minor = minorOf(config.cluster.kubernetesVersion);
+    const end = AKS_KUBERNETES_CALENDAR[minor]?.endOfStandardSupport;
+    if (!end) return undefined;
+    const daysLeft = Math.ceil((endOfDay(end).getTime() - today.getTime()) / 86_400_000);
+    if (daysLeft > EXPIRY_WARNING_DAYS) return undefined;
+    return `Kubernetes ${minor} leaves AKS standard support on ${end} (${daysLeft} days): plan the upgrade; after that date this config is refused`;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Parsing and error reporting
 // ---------------------------------------------------------------------------------------------
 
@@ -476,8 +523,9 @@ export class ConfigError extends Error {
 /**
  * Validates the raw config map the Pulumi engine hands the program (`namespace:key` → string;
  * structured values arrive as JSON text) and returns the typed config, or throws ConfigError.
+ * `today` decides which Kubernetes versions are still in standard support (tests pin it).
  */
-export function parseStackConfig(raw: Record<string, string>): StackConfig {
+export function parseStackConfig(raw: Record<string, string>, options: { today?: Date } = {}): StackConfig {
     const problems: ConfigProblem[] = [];
     const ours: Record<string, unknown> = {};
     for (const [fullKey, text] of Object.entries(raw)) {
@@ -495,7 +543,7 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
     }
     const result = stackConfigSchema.safeParse(ours, { reportInput: true });
     if (!result.success) problems.push(...result.error.issues.flatMap(describeIssue));
-    else problems.push(...crossFieldProblems(result.data));
+    else problems.push(...crossFieldProblems(result.data, options.today ?? new Date()));
     if (problems.length > 0) throw new ConfigError(problems);
     return result.data!;
 }

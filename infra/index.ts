@@ -3,7 +3,7 @@
  * outputs contract. Everything here is wiring; resources live in components/.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { findPlaceholders, loadStackConfig } from "./config";
+import { findPlaceholders, kubernetesSupportWarning, loadStackConfig } from "./config";
 import { buildPlatform } from "./platform";
 
 export = async () => {
@@ -18,5 +18,7 @@ export = async () => {
         }
         pulumi.log.warn(`This stack still holds placeholder values (deploys are refused until replaced): ${placeholders.join(", ")}`);
     }
+    const kubernetesWarning = kubernetesSupportWarning(config);
+    if (kubernetesWarning) pulumi.log.warn(kubernetesWarning);
     return buildPlatform(config);
 };

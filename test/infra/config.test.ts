@@ -1,12 +1,13 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, findPlaceholders, parseStackConfig, type ConfigProblem } from "../../infra/config";
+import { ConfigError, findPlaceholders, kubernetesSupportWarning, parseStackConfig, type ConfigProblem } from "../../infra/config";
+import { AKS_KUBERNETES_CALENDAR, KUBERNETES_TESTED_RANGE } from "../../components/versions";
 import { ProgramFailure } from "../../offline/engine";
 import { editConfig, runStack, shippedStackConfig } from "../harness";
 
 /** Parses the config and returns its problems (none when it is valid). */
-function problemsOf(raw: Record<string, string>): ConfigProblem[] {
+function problemsOf(raw: Record<string, string>, today?: Date): ConfigProblem[] {
     try {
-        parseStackConfig(raw);
+        parseStackConfig(raw, { today });
         return [];
     } catch (error) {
         if (error instanceof ConfigError) return error.problems;
@@ -15,8 +16,8 @@ function problemsOf(raw: Record<string, string>): ConfigProblem[] {
 }
 
 /** Asserts exactly the expected key is reported, with a message matching the pattern. */
-function assertRefused(raw: Record<string, string>, key: string, message: RegExp): void {
-    const problems = problemsOf(raw);
+function assertRefused(raw: Record<string, string>, key: string, message: RegExp, today?: Date): void {
+    const problems = problemsOf(raw, today);
     const match = problems.find((problem) => problem.key === key);
     assert.ok(match, `expected a problem at ${key}; got ${JSON.stringify(problems)}`);
     assert.match(match.message, message);
@@ -37,6 +38,37 @@ describe("stack config", () => {
         const config = parseStackConfig(editConfig(dev(), "amlmesh:mesh", () => undefined));
         assert.equal(config.mesh.defaultInboundPolicy, "deny");
         assert.equal(config.mesh.pki.issuerValidityDays, 365);
+    });
+
+    describe("Kubernetes version: in AKS standard support and in the range the pinned components are tested on", () => {
+        const withVersion = (version: string) => editConfig(prod(), "amlmesh:cluster", (cluster: any) => ({ ...cluster, kubernetesVersion: version }));
+        const key = "amlmesh:cluster.kubernetesVersion";
+
+        it("the shipped stacks run a version in standard support today, inside the tested range", () => {
+            for (const stack of ["dev", "staging", "prod"] as const) {
+                const version = parseStackConfig(shippedStackConfig(stack)).cluster.kubernetesVersion;
+                const minor = version.split(".").slice(0, 2).join(".");
+                assert.ok(new Date(`${AKS_KUBERNETES_CALENDAR[minor].endOfStandardSupport}T23:59:59Z`) >= new Date(), `${stack} runs ${version}`);
+                assert.ok(Number(minor.split(".")[1]) <= Number(KUBERNETES_TESTED_RANGE.max.split(".")[1]), `${stack} runs ${version}`);
+            }
+        });
+
+        it("refuses a version past its end of standard support, with the date, through that day and not after", () => {
+            assertRefused(withVersion("1.34"), key, /Kubernetes 1\.34 left AKS standard support on 2026-11-30; choose 1\.35 \(until 2027-03-31\)/, new Date("2026-12-06T12:00:00Z"));
+            assert.deepEqual(problemsOf(withVersion("1.34.4"), new Date("2026-11-30T23:00:00Z")), []);
+            assertRefused(withVersion("1.35.2"), key, /got "1\.35\.2", Kubernetes 1\.35 left AKS standard support on 2027-03-31/, new Date("2027-04-01T00:00:01Z"));
+        });
+
+        it("refuses a version the pinned mesh and edge are not tested on, and one AKS has not announced", () => {
+            assertRefused(withVersion("1.36"), key, /1\.36 is outside 1\.31 to 1\.35.*Linkerd edge-26\.6\.3/, new Date("2026-12-06T12:00:00Z"));
+            assertRefused(withVersion("1.40"), key, /1\.40 is not in the AKS support calendar/, new Date("2026-12-06T12:00:00Z"));
+        });
+
+        it("warns in the 60 days before the end of standard support", () => {
+            const config = parseStackConfig(prod(), { today: new Date("2026-12-06T12:00:00Z") });
+            assert.equal(kubernetesSupportWarning(config, new Date("2026-12-06T12:00:00Z")), undefined);
+            assert.match(kubernetesSupportWarning(config, new Date("2027-02-15T00:00:00Z")) ?? "", /Kubernetes 1\.35 leaves AKS standard support on 2027-03-31 \(45 days\)/);
+        });
     });
 
     describe("refuses a bad config, naming the key, the value and what was expected", () => {

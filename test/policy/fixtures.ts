@@ -60,7 +60,7 @@ export function cluster(name = "aks", overrides: Inputs = {}, extras?: ResourceE
         {
             resourceGroupName: "rg-aml-prod",
             dnsPrefix: "aml",
-            kubernetesVersion: "1.33",
+            kubernetesVersion: "1.35",
             aadProfile: { managed: true, enableAzureRBAC: true, tenantID: TENANT },
             disableLocalAccounts: true,
             enableRBAC: true,

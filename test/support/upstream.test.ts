@@ -23,6 +23,9 @@ const NO_REFERENCE_DATA: Record<string, string> = {
     EDGE_AUTHORIZER_IMAGE: "built from services/edge-authorizer",
     // A cluster extension configured through ARM; its settings have no published schema.
     AZUREML_EXTENSION_VERSION: "ARM extension, no upstream schema published",
+    // Facts about versions, not pins of an artifact.
+    AKS_KUBERNETES_CALENDAR: "support calendar",
+    KUBERNETES_TESTED_RANGE: "tested range of the pins above",
 };
 
 describe("upstream reference data", () => {

@@ -21,7 +21,7 @@ function cluster(overrides: Overrides = {}) {
         clusterName: "aks-test",
         dnsPrefix: "test",
         nodeResourceGroupName: "rg-test-aks-nodes",
-        kubernetesVersion: "1.33",
+        kubernetesVersion: "1.35",
         skuTier: "Standard",
         apiServer: { access: "private" },
         systemPool: { vmSize: "Standard_D4ds_v5", minCount: 3, maxCount: 5 },
