@@ -155,18 +155,28 @@ describe("offline policy runner", () => {
             await assert.rejects(runPolicies([vault()], { environment: "prod", policies: [broken], policyConfig: {} }), /Error validating resource with policy 'broken'.*boom/s);
         });
 
-        it("runs a prod-sized stack (600 resources) well within the offline plan's budget", async function () {
-            this.timeout(20_000);
-            const resources = [resource(T.stack, "amlmesh-prod", {}, { custom: false })];
-            for (let index = 0; index < 100; index++) {
-                resources.push(storage(`st${index}`), vault(`kv${index}`), cluster(`aks${index}`), deployment(`app${index}`, "models"));
-                resources.push(resource(T.release, `chart${index}`, { chart: "oci://ghcr.io/nginx/charts/nginx-ingress", namespace: "edge", values: { controller: { replicaCount: 3, config: { entries: { "log-format-escaping": "json" } } } } }));
-                resources.push(resource(T.roleAssignment, `ra${index}`, { principalId: "p", roleDefinitionId: "r", scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv" }));
+        // Speed is measured by `npm run bench:policy`, not asserted here (timed tests fail on a
+        // busy machine and prove nothing on an idle one).
+        it("gives a prod-sized stack (600 resources) the verdicts of its parts, copy for copy", async () => {
+            const copy = (index: number) => [
+                storage(`st${index}`),
+                vault(`kv${index}`),
+                cluster(`aks${index}`),
+                deployment(`app${index}`, "models"),
+                resource(T.release, `chart${index}`, { chart: "oci://ghcr.io/nginx/charts/nginx-ingress", namespace: "edge", values: { controller: { replicaCount: 3, config: { entries: { "log-format-escaping": "json" } } } } }),
+                resource(T.roleAssignment, `ra${index}`, { principalId: "p", roleDefinitionId: "r", scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv" }),
+            ];
+            const stackResource = resource(T.stack, "amlmesh-prod", {}, { custom: false });
+            const one = await check([stackResource, ...copy(0)]);
+            const many = await check([stackResource, ...Array.from({ length: 100 }, (_, index) => copy(index)).flat()]);
+            const resourceViolations = (report: typeof one) => report.violations.filter((violation) => violation.urn !== stackResource.urn);
+            assert.ok(resourceViolations(one).length > 0, "the fixtures break some rules");
+            assert.equal(resourceViolations(many).length, 100 * resourceViolations(one).length);
+            const perPolicy = (report: typeof one) => new Map([...new Set(report.violations.map((v) => v.policy))].map((name) => [name, report.violations.filter((v) => v.policy === name).length]));
+            for (const [policy, count] of perPolicy(one)) {
+                const stackLevel = one.violations.some((violation) => violation.policy === policy && violation.urn === stackResource.urn);
+                if (!stackLevel) assert.equal(perPolicy(many).get(policy), 100 * count, policy);
             }
-            const started = performance.now();
-            await check(resources);
-            const elapsed = performance.now() - started;
-            assert.ok(elapsed < 2_000, `took ${Math.round(elapsed)} ms`);
         });
     });
 });
