@@ -1,33 +1,38 @@
-import * as ipaddr from "ipaddr.js";
+import { BlockList, isIPv4 } from "node:net";
 
 /** An IPv4 block, parsed once so the config rules can compare blocks cheaply. */
 export interface Ipv4Block {
     text: string;
-    network: ipaddr.IPv4;
+    /** The block's first address as written (`10.40.0.0` of `10.40.0.0/16`). */
+    address: string;
     prefix: number;
+    /** Node's own matcher for the block. */
+    list: BlockList;
 }
 
 /** Parses `a.b.c.d/n`; returns undefined for anything else (the schema reports the error). */
 export function parseIpv4Block(text: string): Ipv4Block | undefined {
-    try {
-        const [address, prefix] = ipaddr.IPv4.parseCIDR(text);
-        return { text, network: address, prefix };
-    } catch {
-        return undefined;
-    }
+    const match = /^([0-9.]+)\/(\d{1,2})$/.exec(text);
+    if (!match || !isIPv4(match[1])) return undefined;
+    const prefix = Number(match[2]);
+    if (prefix > 32) return undefined;
+    const list = new BlockList();
+    list.addSubnet(match[1], prefix, "ipv4");
+    return { text, address: match[1], prefix, list };
+}
+
+function toNumber(address: string): number {
+    return address.split(".").reduce((value, octet) => value * 256 + Number(octet), 0);
 }
 
 /** True when the address has no bits set beyond the prefix (10.0.0.0/16, not 10.0.1.0/16). */
 export function isNetworkAddress(block: Ipv4Block): boolean {
-    const bytes = block.network.toByteArray();
-    const value = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
-    const hostBits = 32 - block.prefix;
-    return hostBits === 32 ? value === 0 : (value & ((2 ** hostBits - 1) >>> 0)) === 0;
+    return toNumber(block.address) % 2 ** (32 - block.prefix) === 0;
 }
 
 /** True when `inner` lies entirely inside `outer`. */
 export function blockContains(outer: Ipv4Block, inner: Ipv4Block): boolean {
-    return inner.prefix >= outer.prefix && inner.network.match(outer.network, outer.prefix);
+    return inner.prefix >= outer.prefix && outer.list.check(inner.address, "ipv4");
 }
 
 /** Two aligned blocks overlap exactly when one contains the other. */
@@ -37,5 +42,5 @@ export function blocksOverlap(a: Ipv4Block, b: Ipv4Block): boolean {
 
 /** True when the single address lies inside the block. */
 export function addressInBlock(address: string, block: Ipv4Block): boolean {
-    return ipaddr.IPv4.isValidFourPartDecimal(address) && ipaddr.IPv4.parse(address).match(block.network, block.prefix);
+    return isIPv4(address) && block.list.check(address, "ipv4");
 }
