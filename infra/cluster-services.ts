@@ -139,6 +139,7 @@ export function deployMesh(config: StackConfig, deps: MeshDeps): ClusterMesh {
         {
             pki,
             highAvailability: config.mesh.highAvailability,
+            probeNetworks: kubeletProbeNetworks(config),
         },
         k8sOpts,
     );
@@ -161,6 +162,15 @@ export function deployMesh(config: StackConfig, deps: MeshDeps): ClusterMesh {
         return found;
     };
     return { pki, linkerd, namespaces, namespace };
+}
+
+/**
+ * Where kubelet probes come from: the nodes (their addresses in the node subnet) and, with an
+ * overlay dataplane, the node's own router address in the pod CIDR (Cilium's `cilium_host`).
+ * Linkerd admits the probe paths from these networks only, instead of from anywhere.
+ */
+export function kubeletProbeNetworks(config: Pick<StackConfig, "network">): string[] {
+    return [config.network.subnets.aksNodes, config.network.podCidr];
 }
 
 export function deployClusterServices<I extends WorkloadIdentityHandle>(

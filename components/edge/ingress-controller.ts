@@ -232,7 +232,9 @@ function ingressControllerValues(args: ValuesInput): Record<string, unknown> {
     };
     if (args.highAvailability) {
         Object.assign(controller, {
-            podDisruptionBudget: { enabled: true, minAvailable: 1 },
+            // At most one pod out at a time, whatever the replica count (minAvailable: 1 would let
+            // two of three go at once, leaving one pod to carry the whole edge).
+            podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
             strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
             affinity: {
                 podAntiAffinity: {

@@ -181,7 +181,9 @@ function controlPlaneValues(args: LinkerdArgs, probeNetworks: readonly string[],
             logFormat: "json",
             resources: proxyResources,
         },
-        policyController: { probeNetworks: [...probeNetworks] },
+        // The policy controller runs in the destination pod; without requests it is the first
+        // thing evicted or throttled on a busy node, and every proxy's policy comes from it.
+        policyController: { probeNetworks: [...probeNetworks], resources: controllerResources },
         proxyInjector: {
             namespaceSelector: {
                 matchExpressions: [

@@ -3,7 +3,8 @@
  * declares for each shipped stack file under the mocks, and the dependency graph the plan records.
  */
 import * as assert from "node:assert/strict";
-import { runStack, type PlannedStack, type TestResource } from "../harness";
+import { parseStackConfig, type StackConfig } from "../../infra/config";
+import { runStack, shippedStackConfig, type PlannedStack, type TestResource } from "../harness";
 
 type Env = "dev" | "staging" | "prod";
 const ENVIRONMENTS: Env[] = ["dev", "staging", "prod"];
@@ -22,6 +23,14 @@ function reaches(stack: PlannedStack, from: TestResource, to: TestResource): boo
         queue.push(...resource.captured.dependencies, ...Object.values(resource.captured.propertyDependencies).flat());
     }
     return false;
+}
+
+function configOf(env: Env): StackConfig {
+    return parseStackConfig(shippedStackConfig(env));
+}
+
+function release(stack: PlannedStack, name: string): TestResource {
+    return stack.one("kubernetes:helm.sh/v3:Release", name);
 }
 
 const stacks = new Map<Env, PlannedStack>();
@@ -47,6 +56,50 @@ describe("issue 14: the platform keeps working after the first deploy", function
                     .find((resource) => resource.input("subject") === "system:serviceaccount:nginx-ingress:nginx-ingress");
                 assert.ok(credential, "no federated credential for the ingress ServiceAccount");
                 assert.ok(reaches(stack, release, credential), "the release can start before Entra trusts its ServiceAccount");
+            });
+        }
+    });
+
+    describe("finding 14: smaller gaps", () => {
+        for (const env of ENVIRONMENTS) {
+            it(`${env}: the Linkerd policy controller has CPU and memory requests`, async () => {
+                const resources = release(await stackFor(env), "linkerd-control-plane").input("values.policyController.resources") as
+                    | { cpu?: { request?: string }; memory?: { request?: string; limit?: string } }
+                    | undefined;
+                assert.ok(resources?.cpu?.request, "no CPU request");
+                assert.ok(resources?.memory?.request, "no memory request");
+                assert.ok(resources?.memory?.limit, "no memory limit");
+            });
+
+            it(`${env}: kubelet probes are admitted from the node subnet and the pod CIDR, not from anywhere`, async () => {
+                const stack = await stackFor(env);
+                const config = configOf(env);
+                const expected = [config.network.subnets.aksNodes, config.network.podCidr].sort();
+                const values = release(stack, "linkerd-control-plane").input("values.policyController.probeNetworks") as string[];
+                assert.deepEqual([...values].sort(), expected);
+                const probeAuthentications = stack
+                    .ofType("kubernetes:policy.linkerd.io/v1alpha1:NetworkAuthentication")
+                    .filter((resource) => String(resource.input("metadata.name")).endsWith("-probes"));
+                assert.ok(probeAuthentications.length > 0, "no probe NetworkAuthentication (the authorizer has one)");
+                for (const authn of probeAuthentications) {
+                    const cidrs = (authn.input("spec.networks") as { cidr: string }[]).map((network) => network.cidr).sort();
+                    assert.deepEqual(cidrs, expected, `${authn.name} admits ${cidrs.join(", ")}`);
+                }
+            });
+
+            it(`${env}: a voluntary disruption takes at most one ingress controller pod`, async () => {
+                const controller = release(await stackFor(env), "nginx-ingress").input("values.controller") as {
+                    replicaCount: number;
+                    podDisruptionBudget?: { enabled?: boolean; minAvailable?: number; maxUnavailable?: number };
+                };
+                const pdb = controller.podDisruptionBudget;
+                if (controller.replicaCount < 2) {
+                    assert.ok(!pdb?.enabled, "a PDB on a single replica blocks node drains");
+                    return;
+                }
+                assert.ok(pdb?.enabled, "no PodDisruptionBudget");
+                const allowed = pdb.maxUnavailable ?? controller.replicaCount - (pdb.minAvailable ?? 0);
+                assert.equal(allowed, 1, `the PDB lets ${allowed} of ${controller.replicaCount} pods go at once`);
             });
         }
     });
