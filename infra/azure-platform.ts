@@ -126,7 +126,7 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
 
     const keyVault = new KeyVault("platform", {
         ...shared,
-        vaultName: names.keyVault,
+        vaultNamePrefix: names.keyVaultPrefix,
         publicAccess,
         softDeleteRetentionDays: config.keyVault.softDeleteRetentionDays,
     });

@@ -100,7 +100,7 @@ const clusterSchema = z
         kubernetesVersion: z
             .string()
             .regex(/^1\.\d{2}(\.\d+)?$/, { error: "expected a Kubernetes minor version like 1.33" })
-            .describe("AKS Kubernetes version (minor, patch chosen by the upgrade channel)."),
+            .describe("AKS Kubernetes version (minor, patch chosen by the upgrade channel); with the rapid or stable channel only the version the cluster is created with."),
         skuTier: z.enum(["Free", "Standard", "Premium"]).default("Standard").describe("AKS control-plane tier; Standard or Premium carries the uptime SLA."),
         apiServer: z
             .strictObject({

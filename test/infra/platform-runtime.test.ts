@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { parseStackConfig, type StackConfig } from "../../infra/config";
-import { runStack, shippedStackConfig, type PlannedStack, type TestResource } from "../harness";
+import { editConfig, runStack, shippedStackConfig, type PlannedStack, type TestResource } from "../harness";
 
 type Env = "dev" | "staging" | "prod";
 const ENVIRONMENTS: Env[] = ["dev", "staging", "prod"];
@@ -58,6 +58,34 @@ describe("issue 14: the platform keeps working after the first deploy", function
                 assert.ok(reaches(stack, release, credential), "the release can start before Entra trusts its ServiceAccount");
             });
         }
+    });
+
+    describe("finding 12: lifecycle", () => {
+        for (const env of ENVIRONMENTS) {
+            it(`${env}: the Key Vault name carries a random suffix kept in state, so a recreated stack does not meet its soft-deleted vault`, async () => {
+                const stack = await stackFor(env);
+                const vault = stack.one("azure-native:keyvault:Vault");
+                const sources = vault.inputSources("vaultName").map((urn) => stack.byUrnOf(urn)?.type);
+                assert.deepEqual(sources, ["random:index/randomString:RandomString"]);
+                assert.ok(String(vault.input("vaultName")).length <= 24);
+                assert.equal(vault.input("properties.enablePurgeProtection"), true, "the suffix exists because purge protection keeps the old name");
+            });
+        }
+
+        it("on the stable channel the cluster ignores the configured version after creation; on patch it applies it", async () => {
+            for (const [channel, ignored] of [["stable", true], ["patch", false]] as const) {
+                const raw = editConfig(shippedStackConfig("dev"), "amlmesh:cluster", (cluster) => ({ ...(cluster as object), upgradeChannel: channel }));
+                const cluster = (await runStack("dev", raw)).one("azure-native:containerservice:ManagedCluster");
+                assert.equal(cluster.input("autoUpgradeProfile.upgradeChannel"), channel);
+                assert.equal((cluster.captured.options.ignoreChanges ?? []).includes("kubernetesVersion"), ignored, channel);
+            }
+        });
+
+        it("dev, on the rapid channel, does not send its configured version on updates", async () => {
+            const cluster = (await stackFor("dev")).one("azure-native:containerservice:ManagedCluster");
+            assert.equal(cluster.input("autoUpgradeProfile.upgradeChannel"), "rapid");
+            assert.ok(cluster.captured.options.ignoreChanges?.includes("kubernetesVersion"));
+        });
     });
 
     describe("finding 14: smaller gaps", () => {
