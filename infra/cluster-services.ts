@@ -217,6 +217,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
             exposure: config.edge.exposure,
             serviceAccountName: CLUSTER_NAMES.ingressServiceAccount,
             ingressClassName: CLUSTER_NAMES.ingressClassName,
+            clientAddress: config.edge.clientAddress,
             defaultTls: {
                 certificateName: config.edge.tlsCertificateName,
                 keyVaultName: deps.keyVault.name,

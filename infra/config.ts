@@ -175,6 +175,21 @@ const edgeSchema = z
             .describe("Key Vault certificate used as the ingress default TLS certificate."),
         controllerReplicas: z.int().min(1).max(20).default(2).describe("NGINX ingress controller replicas."),
         rateLimit: rateLimitSchema.default({ requestsPerSecond: 50, burst: 100 }).describe("Default per-client rate limit for routes."),
+        clientAddress: z
+            .strictObject({
+                trustedProxies: z
+                    .array(cidr)
+                    .default([])
+                    .describe(
+                        "Addresses of the proxies in front of the edge (a gateway or WAF subnet). Only from these is the header believed; empty: the client is the connection's source address.",
+                    ),
+                header: z
+                    .enum(["X-Forwarded-For", "X-Real-IP"])
+                    .default("X-Forwarded-For")
+                    .describe("Header the trusted proxies put the client address in; with X-Forwarded-For the last untrusted address is the client."),
+            })
+            .prefault({})
+            .describe("How the edge learns the caller's address (per-client rate limits, access logs) behind a gateway."),
         authorizer: z
             .strictObject({
                 image: pinnedImage.optional().describe("Edge authorizer image; defaults to the platform registry's build of this repository."),
@@ -356,6 +371,12 @@ function crossFieldProblems(c: StackConfig): ConfigProblem[] {
     if (!addressInBlock(c.network.dnsServiceIp, services)) {
         fail(["network", "dnsServiceIp"], `${c.network.dnsServiceIp} is outside serviceCidr ${services.text}`);
     }
+
+    // A trusted proxy range that covers clients would let them choose their own address.
+    c.edge.clientAddress.trustedProxies.forEach((text, i) => {
+        const block = parseIpv4Block(text)!;
+        if (block.prefix < 8) fail(["edge", "clientAddress", "trustedProxies", i], `${text} is too broad to trust forwarded client addresses from; name the gateway's subnet`);
+    });
 
     // Cluster sizing and exposure.
     for (const pool of ["systemPool", "userPool"] as const) {

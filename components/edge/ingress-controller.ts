@@ -48,6 +48,16 @@ export interface IngressControllerArgs {
     };
     /** What must exist before the pods mount the certificate (federated credential, role assignment). */
     identityReady?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Proxies in front of the load balancer (a gateway or WAF). Without them, every caller behind
+     * a gateway shares its address, and per-client rate limits become one limit for everyone.
+     */
+    clientAddress?: {
+        /** Source ranges whose client-address header NGINX believes (`set-real-ip-from`). */
+        trustedProxies: string[];
+        /** The header they set (`real-ip-header`). */
+        header: "X-Forwarded-For" | "X-Real-IP";
+    };
     /** Controller container resources; requests and limits. */
     resources?: { requests: Record<string, string>; limits: Record<string, string> };
 }
@@ -161,6 +171,23 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
     user_agent: "$http_user_agent",
 });
 
+/**
+ * ConfigMap entries of NGINX's realip module: the client address is taken from the header only
+ * when the connection comes from a trusted proxy, and with X-Forwarded-For walking back over
+ * trusted hops (`real-ip-recursive`), so a client cannot choose its address by sending the header.
+ */
+function realIpEntries(clientAddress: IngressControllerArgs["clientAddress"]): Record<string, string> {
+    if (!clientAddress || clientAddress.trustedProxies.length === 0) return {};
+    for (const range of clientAddress.trustedProxies) {
+        if (/^(0\.0\.0\.0|::)\/0$/.test(range)) throw new Error(`IngressController: trusting forwarded client addresses from ${range} lets every client choose its address`);
+    }
+    return {
+        "real-ip-header": clientAddress.header,
+        "set-real-ip-from": clientAddress.trustedProxies.join(","),
+        "real-ip-recursive": "True",
+    };
+}
+
 interface ValuesInput extends IngressControllerArgs {
     ingressClassName: string;
     tlsSecret: string;
@@ -193,6 +220,7 @@ function ingressControllerValues(args: ValuesInput): Record<string, unknown> {
                 "ssl-protocols": "TLSv1.2 TLSv1.3",
                 hsts: "True",
                 "hsts-max-age": "31536000",
+                ...realIpEntries(args.clientAddress),
             },
         },
         // The chart then runs non-root (uid 101), drops ALL but NET_BIND_SERVICE, forbids

@@ -167,6 +167,13 @@ describe("stack config", () => {
             assertRefused(raw, "amlmesh:mesh.pki.anchors.alsoTrusted", /other slot than active \(green\)/);
         });
 
+        it("forwarded client addresses are believed only from a named proxy range, never from everywhere", () => {
+            const raw = editConfig(prod(), "amlmesh:edge", (edge: any) => ({ ...edge, clientAddress: { trustedProxies: ["0.0.0.0/0"] } }));
+            assertRefused(raw, "amlmesh:edge.clientAddress.trustedProxies[0]", /0\.0\.0\.0\/0 is too broad/);
+            const ok = editConfig(prod(), "amlmesh:edge", (edge: any) => ({ ...edge, clientAddress: { trustedProxies: ["10.30.40.0/24"] } }));
+            assert.deepEqual(problemsOf(ok), []);
+        });
+
         it("a route path is published once per host", () => {
             const raw = editConfig(prod(), "amlmesh:routes", (routes: any) => [...routes, { ...routes[0], name: "churn-copy" }]);
             assertRefused(raw, "amlmesh:routes[2].path", /ml\.example\.com\/models\/churn is published by another route/);

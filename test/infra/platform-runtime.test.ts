@@ -60,6 +60,32 @@ describe("issue 14: the platform keeps working after the first deploy", function
         }
     });
 
+    describe("finding 9: per-client rate limits are per client", () => {
+        for (const env of ENVIRONMENTS) {
+            it(`${env}: every rate-limit policy divides its rate over the controller replicas`, async () => {
+                const policies = (await stackFor(env))
+                    .ofType("kubernetes:k8s.nginx.org/v1:Policy")
+                    .filter((policy) => policy.input("spec.rateLimit") !== undefined);
+                assert.ok(policies.length > 0);
+                for (const policy of policies) assert.equal(policy.input("spec.rateLimit.scale"), true, policy.name);
+            });
+        }
+
+        it("behind a gateway, NGINX takes the client address from the header only on connections from the gateway", async () => {
+            const gateway = "10.30.40.0/24";
+            const raw = editConfig(shippedStackConfig("prod"), "amlmesh:edge", (edge) => ({ ...(edge as object), clientAddress: { trustedProxies: [gateway] } }));
+            const entries = release(await runStack("prod", raw), "nginx-ingress").input("values.controller.config.entries") as Record<string, string>;
+            assert.equal(entries["real-ip-header"], "X-Forwarded-For");
+            assert.equal(entries["set-real-ip-from"], gateway);
+            assert.equal(entries["real-ip-recursive"], "True");
+        });
+
+        it("without a named gateway, no header is believed (the connection's source is the client)", async () => {
+            const entries = release(await stackFor("prod"), "nginx-ingress").input("values.controller.config.entries") as Record<string, string>;
+            for (const key of ["real-ip-header", "set-real-ip-from", "real-ip-recursive"]) assert.equal(entries[key], undefined, key);
+        });
+    });
+
     describe("finding 12: lifecycle", () => {
         for (const env of ENVIRONMENTS) {
             it(`${env}: the Key Vault name carries a random suffix kept in state, so a recreated stack does not meet its soft-deleted vault`, async () => {
