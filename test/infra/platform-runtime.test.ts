@@ -60,6 +60,53 @@ describe("issue 14: the platform keeps working after the first deploy", function
         }
     });
 
+    describe("finding 7: Linkerd's webhooks keep valid certificates without a Helm upgrade", () => {
+        // Secret names and DNS names the chart mounts and calls (linkerd2@edge-26.6.3,
+        // charts/linkerd-control-plane/templates/proxy-injector-rbac.yaml and destination-rbac.yaml).
+        const WEBHOOKS = [
+            { values: "proxyInjector", secret: "linkerd-proxy-injector-k8s-tls", host: "linkerd-proxy-injector.linkerd.svc" },
+            { values: "profileValidator", secret: "linkerd-sp-validator-k8s-tls", host: "linkerd-sp-validator.linkerd.svc" },
+            { values: "policyValidator", secret: "linkerd-policy-validator-k8s-tls", host: "linkerd-policy-validator.linkerd.svc" },
+        ];
+        for (const env of ENVIRONMENTS) {
+            it(`${env}: every webhook serves a Pulumi-issued, renewable certificate from a CA the chart is told about`, async () => {
+                const stack = await stackFor(env);
+                const controlPlane = release(stack, "linkerd-control-plane");
+                const caBundles = new Set<string>();
+                for (const webhook of WEBHOOKS) {
+                    const values = controlPlane.input(["values", webhook.values]) as { externalSecret?: boolean; caBundle?: string };
+                    assert.equal(values.externalSecret, true, `${webhook.values}: the chart still generates a 365-day certificate`);
+                    assert.ok(values.caBundle, `${webhook.values}: no caBundle`);
+                    caBundles.add(values.caBundle);
+
+                    const secret = stack
+                        .ofType("kubernetes:core/v1:Secret")
+                        .find((resource) => resource.input("metadata.name") === webhook.secret && resource.input("metadata.namespace") === "linkerd");
+                    assert.ok(secret, `no Secret ${webhook.secret}`);
+                    assert.equal(secret.input("type"), "kubernetes.io/tls");
+                    assert.ok(secret.isSecret(["stringData", "tls.key"]));
+                    assert.ok(reaches(stack, controlPlane, secret), `the control plane can start before ${webhook.secret}`);
+
+                    // The Secret's certificate is a leaf for the webhook's Service, signed by the caBundle's CA, renewed early.
+                    const leaf = stack
+                        .ofType("tls:index/locallySignedCert:LocallySignedCert")
+                        .find((cert) => secret.inputSources("stringData").includes(cert.urn));
+                    assert.ok(leaf, `${webhook.secret} does not come from a locally signed certificate`);
+                    assert.equal(leaf.input("caCertPem"), values.caBundle);
+                    const request = stack.byUrnOf(leaf.inputSources("certRequestPem")[0])!;
+                    assert.deepEqual(request.input("dnsNames"), [webhook.host]);
+                    const validity = Number(leaf.input("validityPeriodHours"));
+                    const early = Number(leaf.input("earlyRenewalHours"));
+                    assert.ok(early >= 60 * 24, "a renewal window shorter than two monthly runs");
+                    assert.ok(early < validity);
+                }
+                assert.equal(caBundles.size, 1, "one CA for the three webhooks");
+                const annotations = controlPlane.input("values.destinationController.podAnnotations") as Record<string, string>;
+                assert.match(annotations["mesh.amlmesh.io/webhook-certificates-sha256"], /^[0-9a-f]{64}$/);
+            });
+        }
+    });
+
     describe("finding 9: per-client rate limits are per client", () => {
         for (const env of ENVIRONMENTS) {
             it(`${env}: every rate-limit policy divides its rate over the controller replicas`, async () => {
