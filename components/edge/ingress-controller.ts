@@ -18,6 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { USE_LABEL, workloadIdentityAnnotations } from "../azure/workload-identity";
 import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
 import { NGINX_INGRESS } from "../versions";
+import { IngressCrds } from "./ingress-crds";
 
 export interface IngressControllerArgs {
     /** A meshed namespace for the controller. */
@@ -74,7 +75,9 @@ export class IngressController extends pulumi.ComponentResource {
     readonly namespace: string;
     readonly secretProviderClass: k8s.apiextensions.CustomResource;
     readonly release: k8s.helm.v3.Release;
-    /** What VirtualServers and Policies wait for (the release installs their CRDs). */
+    /** The controller's CRDs, applied by the program (the release skips the chart's copy). */
+    readonly crds: IngressCrds;
+    /** What VirtualServers and Policies wait for (their CRDs and the controller that serves them). */
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: IngressControllerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -118,6 +121,8 @@ export class IngressController extends pulumi.ComponentResource {
             { parent: this, dependsOn: [...args.namespace.ready] },
         );
 
+        this.crds = new IngressCrds(`${name}-crds`, {}, { parent: this });
+
         this.release = new k8s.helm.v3.Release(
             name,
             {
@@ -126,6 +131,8 @@ export class IngressController extends pulumi.ComponentResource {
                 version: NGINX_INGRESS.chartVersion,
                 namespace,
                 createNamespace: false,
+                // Helm never upgrades a chart's CRDs; this.crds applies the pinned version's.
+                skipCrds: true,
                 values: ingressControllerValues({
                     ...args,
                     ingressClassName,
@@ -133,10 +140,10 @@ export class IngressController extends pulumi.ComponentResource {
                     secretProviderClass: spcName,
                 }),
             },
-            { parent: this, dependsOn: [...args.namespace.ready, this.secretProviderClass, ...(args.identityReady ?? [])] },
+            { parent: this, dependsOn: [...args.namespace.ready, this.secretProviderClass, this.crds, ...(args.identityReady ?? [])] },
         );
 
-        this.ready = [this.release];
+        this.ready = [this.release, this.crds];
         this.identity = { namespace, name: args.serviceAccountName };
         this.ingressClassName = ingressClassName;
         this.tlsSecret = { namespace, name: secretName };

@@ -3,6 +3,10 @@
  * declares for each shipped stack file under the mocks, and the dependency graph the plan records.
  */
 import * as assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { NGINX_INGRESS_CRDS_DIR, readIngressCrds } from "../../components/edge/ingress-crds";
 import { parseStackConfig, type StackConfig } from "../../infra/config";
 import { editConfig, runStack, shippedStackConfig, type PlannedStack, type TestResource } from "../harness";
 
@@ -131,6 +135,51 @@ describe("issue 14: the platform keeps working after the first deploy", function
             const entries = release(await stackFor("prod"), "nginx-ingress").input("values.controller.config.entries") as Record<string, string>;
             for (const key of ["real-ip-header", "set-real-ip-from", "real-ip-recursive"]) assert.equal(entries[key], undefined, key);
         });
+    });
+
+    describe("finding 10: a chart bump upgrades the controller's CRDs", () => {
+        /** `git hash-object` of a file: what SOURCES.md records as the upstream blob. */
+        const gitBlobId = (file: string) => {
+            const content = fs.readFileSync(file);
+            return createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
+        };
+
+        it("the in-repo CRDs are the upstream files, byte for byte, as SOURCES.md records", () => {
+            const sources = fs.readFileSync(path.join(NGINX_INGRESS_CRDS_DIR, "SOURCES.md"), "utf8");
+            const files = fs.readdirSync(NGINX_INGRESS_CRDS_DIR).filter((file) => file.endsWith(".yaml"));
+            assert.ok(files.length >= 5);
+            for (const file of files) {
+                const row = sources.split("\n").find((line) => line.startsWith(`| ${file} |`));
+                assert.ok(row, `${file} has no provenance row`);
+                assert.ok(row.includes(gitBlobId(path.join(NGINX_INGRESS_CRDS_DIR, file))), `${file} differs from the upstream blob`);
+            }
+        });
+
+        for (const env of ENVIRONMENTS) {
+            it(`${env}: the program applies the pinned CRDs, the release skips the chart's, and every NGINX object waits for its CRD`, async () => {
+                const stack = await stackFor(env);
+                const controller = release(stack, "nginx-ingress");
+                assert.equal(controller.input("skipCrds"), true);
+                const expected = new Map(readIngressCrds().map((crd) => [crd.metadata.name, crd]));
+                const applied = stack.ofType("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition").filter((crd) => String(crd.input("metadata.name")).endsWith(".k8s.nginx.org"));
+                assert.deepEqual(applied.map((crd) => crd.input("metadata.name")).sort(), [...expected.keys()].sort());
+                for (const crd of applied) {
+                    const file = expected.get(String(crd.input("metadata.name")))!;
+                    assert.deepEqual(crd.input("spec"), file.spec, `${file.metadata.name} is not the pinned schema`);
+                    assert.ok(reaches(stack, controller, crd), `the controller can start before ${file.metadata.name}`);
+                }
+                const objects = stack.resources.filter((resource) => resource.type.startsWith("kubernetes:k8s.nginx.org/"));
+                assert.ok(objects.length > 0);
+                for (const object of objects) {
+                    const [, version, kind] = /^kubernetes:k8s\.nginx\.org\/([^:]+):(.+)$/.exec(object.type)!;
+                    const crd = applied.find((candidate) => candidate.input("spec.names.kind") === kind);
+                    assert.ok(crd, `no CRD for ${kind}`);
+                    const served = (crd.input("spec.versions") as { name: string; served: boolean }[]).find((entry) => entry.name === version);
+                    assert.ok(served?.served, `${kind} ${version} is not served by the pinned CRD`);
+                    assert.ok(reaches(stack, object, crd), `${object.name} can be created before the ${kind} CRD`);
+                }
+            });
+        }
     });
 
     describe("finding 12: lifecycle", () => {
