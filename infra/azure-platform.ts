@@ -236,6 +236,8 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
         identifierUri: names.apiIdentifierUri,
         tenantId: config.tenantId,
         roles: config.access.roles,
+        scopes: config.access.scopes,
+        preAuthorizedClients: config.access.preAuthorizedClients,
         owners: [client.objectId],
     });
     const access = new AccessMatrix("access", {

@@ -270,6 +270,20 @@ const accessSchema = z
             .refine((roles) => Object.keys(roles).length > 0, { error: "expected at least one role" })
             .describe("App roles of the platform API (value → description)."),
         callers: z.array(callerSchema).default([]).describe("Who may call: each caller's kind, identity and roles."),
+        scopes: z
+            .record(appRoleName, z.strictObject({ description: z.string().min(1).max(250).describe("Shown on the consent screen and to admins.") }))
+            .default({})
+            .describe("Delegated scopes the API exposes (value → description): without one, Entra issues no user token for the API."),
+        preAuthorizedClients: z
+            .array(
+                z.strictObject({
+                    name: k8sName.describe("Unique name of the client (documentation and resource names)."),
+                    clientId: guid("the client application (app) ID").describe("Application ID of the client, e.g. Azure CLI's public client."),
+                    scopes: z.array(appRoleName).min(1).describe("Scopes the client may request without a consent prompt (each defined in access.scopes)."),
+                }),
+            )
+            .default([])
+            .describe("Client applications people use to get tokens for the API, pre-authorized for its scopes."),
     })
     .describe("The access matrix.");
 
@@ -442,6 +456,25 @@ function crossFieldProblems(c: StackConfig): ConfigProblem[] {
             seenAccounts.add(account);
         }
     });
+    // People get user tokens only for an API that exposes a delegated scope, through a client
+    // that is allowed to ask for it; route scopes must be ones the API exposes.
+    const scopes = new Set(Object.keys(c.access.scopes));
+    const knownScopes = [...scopes].join(", ") || "none";
+    const seenClients = new Set<string>();
+    c.access.preAuthorizedClients.forEach((client, i) => {
+        if (seenClients.has(client.name)) fail(["access", "preAuthorizedClients", i, "name"], `client name ${client.name} is used twice`);
+        seenClients.add(client.name);
+        client.scopes.forEach((scope, j) => {
+            if (!scopes.has(scope)) fail(["access", "preAuthorizedClients", i, "scopes", j], `scope ${scope} is not defined in access.scopes (defined: ${knownScopes})`);
+        });
+    });
+    const people = c.access.callers.findIndex((caller) => caller.kind === "group");
+    if (people >= 0 && (scopes.size === 0 || c.access.preAuthorizedClients.length === 0)) {
+        fail(
+            ["access", "callers", people],
+            "a group caller's members need user tokens: define a delegated scope in access.scopes and a client that may request it in access.preAuthorizedClients (e.g. Azure CLI, 04b07795-8ddb-461a-bbee-02f9e1bf7b46)",
+        );
+    }
     if (c.access.callers.filter((caller) => caller.kind === "aml-job").length > 1) {
         fail(["access", "callers"], "only one aml-job caller may exist: AML jobs share the compute cluster identity");
     }
@@ -455,6 +488,9 @@ function crossFieldProblems(c: StackConfig): ConfigProblem[] {
         seenPaths.add(where);
         route.roles.forEach((role, j) => {
             if (!roles.has(role)) fail(["routes", i, "roles", j], `role ${role} is not defined in access.roles (defined: ${known})`);
+        });
+        route.scopes.forEach((scope, j) => {
+            if (!scopes.has(scope)) fail(["routes", i, "scopes", j], `scope ${scope} is not exposed by the API, so no token can carry it (access.scopes: ${knownScopes})`);
         });
         if (route.backend.namespace === c.ml.kubernetesNamespace) {
             fail(["routes", i, "backend", "namespace"], `${route.backend.namespace} is the Azure ML namespace; the inference router is published by the platform`);

@@ -174,6 +174,21 @@ describe("stack config", () => {
             assert.deepEqual(problemsOf(ok), []);
         });
 
+        it("a route scope must be one the API exposes, or no token could ever carry it", () => {
+            const raw = editConfig(prod(), "amlmesh:routes", (routes: any) => routes.map((route: any, i: number) => (i === 0 ? { ...route, scopes: ["Models.Score"] } : route)));
+            assertRefused(raw, "amlmesh:routes[0].scopes[0]", /scope Models\.Score is not exposed by the API.*access_as_user/);
+        });
+
+        it("people (group callers) need a delegated scope and a client pre-authorized for it", () => {
+            let raw = editConfig(prod(), "amlmesh:access", (access: any) => ({ ...access, preAuthorizedClients: [] }));
+            assertRefused(raw, "amlmesh:access.callers[0]", /need user tokens.*preAuthorizedClients/);
+            raw = editConfig(prod(), "amlmesh:access", (access: any) => ({
+                ...access,
+                preAuthorizedClients: [{ name: "azure-cli", clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", scopes: ["user_impersonation"] }],
+            }));
+            assertRefused(raw, "amlmesh:access.preAuthorizedClients[0].scopes[0]", /scope user_impersonation is not defined in access\.scopes/);
+        });
+
         it("a route path is published once per host", () => {
             const raw = editConfig(prod(), "amlmesh:routes", (routes: any) => [...routes, { ...routes[0], name: "churn-copy" }]);
             assertRefused(raw, "amlmesh:routes[2].path", /ml\.example\.com\/models\/churn is published by another route/);

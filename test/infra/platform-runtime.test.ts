@@ -210,6 +210,48 @@ describe("issue 14: the platform keeps working after the first deploy", function
         });
     });
 
+    describe("finding 13: people can get tokens", () => {
+        for (const env of ENVIRONMENTS) {
+            it(`${env}: the API exposes the configured delegated scopes and pre-authorizes the configured clients for them`, async () => {
+                const stack = await stackFor(env);
+                const config = configOf(env);
+                const app = stack.one("azuread:index/application:Application", "platform-api-app");
+                const exposed = app.input("api.oauth2PermissionScopes") as { id: string; value: string; enabled: boolean; type: string }[];
+                assert.deepEqual(exposed.map((scope) => scope.value).sort(), Object.keys(config.access.scopes).sort());
+                assert.ok(exposed.length > 0, "without a delegated scope Entra issues no user token for the API");
+                for (const scope of exposed) assert.equal(scope.enabled, true);
+
+                const grants = stack.ofType("azuread:index/applicationPreAuthorized:ApplicationPreAuthorized");
+                assert.deepEqual(grants.map((grant) => grant.input("authorizedClientId")).sort(), config.access.preAuthorizedClients.map((client) => client.clientId).sort());
+                for (const grant of grants) {
+                    assert.ok(grant.inputSources("applicationId").includes(app.urn), "pre-authorized on another application");
+                    const ids = grant.input("permissionIds") as string[];
+                    assert.ok(ids.length > 0);
+                    for (const id of ids) assert.ok(exposed.some((scope) => scope.id === id), `${id} is not a scope of the API`);
+                }
+                assert.ok(config.access.callers.some((caller) => caller.kind === "group"), "the shipped stacks have people among the callers");
+            });
+
+        }
+    });
+
+    describe("finding 13 (routes)", () => {
+        it("a route that requires a scope asks the authorizer for one the API exposes", async () => {
+            const raw = editConfig(shippedStackConfig("prod"), "amlmesh:routes", (routes) =>
+                (routes as Record<string, unknown>[]).map((route, i) => (i === 0 ? { ...route, scopes: ["access_as_user"] } : route)),
+            );
+            const stack = await runStack("prod", raw);
+            const exposed = new Set(
+                (stack.one("azuread:index/application:Application", "platform-api-app").input("api.oauth2PermissionScopes") as { value: string }[]).map((scope) => scope.value),
+            );
+            const asked = stack
+                .ofType("kubernetes:k8s.nginx.org/v1:Policy")
+                .flatMap((policy) => new URL(String(policy.input("spec.externalAuth.authURI") ?? "/"), "http://authorizer").searchParams.get("scopes")?.split(",") ?? []);
+            assert.deepEqual(asked, ["access_as_user"]);
+            for (const scope of asked) assert.ok(exposed.has(scope), `${scope} is required but no token can carry it`);
+        });
+    });
+
     describe("finding 14: smaller gaps", () => {
         for (const env of ENVIRONMENTS) {
             it(`${env}: the Linkerd policy controller has CPU and memory requests`, async () => {
