@@ -148,6 +148,18 @@ const mlSchema = z
             .default("AllowOnlyApprovedOutbound")
             .describe("Managed network isolation; prod requires AllowOnlyApprovedOutbound."),
         highBusinessImpact: z.boolean().default(false).describe("HBI workspace (encrypts local scratch, limits telemetry); required in prod."),
+        approvedOutboundFqdns: z
+            .array(
+                z
+                    .string()
+                    .max(253)
+                    .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { error: "expected a host name like pypi.org or *.anaconda.com" }),
+            )
+            .default([])
+            .describe(
+                "AllowOnlyApprovedOutbound only: host names the managed network may reach (package feeds for environment builds). Any entry adds an Azure Firewall to the managed network (billed).",
+            ),
+        firewallSku: z.enum(["Basic", "Standard"]).default("Standard").describe("SKU of the managed network's Azure Firewall, created once approvedOutboundFqdns is not empty."),
         computeCluster: z
             .strictObject({
                 vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: "expected an Azure VM size like Standard_DS3_v2" }).describe("Azure VM size of the compute nodes."),
@@ -419,6 +431,15 @@ function crossFieldProblems(c: StackConfig): ConfigProblem[] {
     if (nonDev && c.ml.publicNetworkAccess === "Enabled") {
         fail(["ml", "publicNetworkAccess"], `public network access must be Disabled in ${c.environment}`);
     }
+    // FQDN rules exist only in the approved-outbound mode; with internet outbound they are refused.
+    if (c.ml.isolationMode !== "AllowOnlyApprovedOutbound" && c.ml.approvedOutboundFqdns.length > 0) {
+        fail(["ml", "approvedOutboundFqdns"], `outbound FQDN rules apply only with isolationMode AllowOnlyApprovedOutbound (this stack: ${c.ml.isolationMode})`);
+    }
+    const seenFqdns = new Set<string>();
+    c.ml.approvedOutboundFqdns.forEach((fqdn, i) => {
+        if (seenFqdns.has(fqdn)) fail(["ml", "approvedOutboundFqdns", i], `${fqdn} is listed twice`);
+        seenFqdns.add(fqdn);
+    });
     if (prod && c.ml.isolationMode !== "AllowOnlyApprovedOutbound") {
         fail(["ml", "isolationMode"], "prod allows only approved outbound traffic");
     }

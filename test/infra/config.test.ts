@@ -189,6 +189,15 @@ describe("stack config", () => {
             assertRefused(raw, "amlmesh:access.preAuthorizedClients[0].scopes[0]", /scope user_impersonation is not defined in access\.scopes/);
         });
 
+        it("outbound FQDN rules only with approved-only outbound, each host once", () => {
+            let raw = editConfig(dev(), "amlmesh:ml", (ml: any) => ({ ...ml, approvedOutboundFqdns: ["pypi.org"] }));
+            assertRefused(raw, "amlmesh:ml.approvedOutboundFqdns", /only with isolationMode AllowOnlyApprovedOutbound \(this stack: AllowInternetOutbound\)/);
+            raw = editConfig(prod(), "amlmesh:ml", (ml: any) => ({ ...ml, approvedOutboundFqdns: ["pypi.org", "pypi.org"] }));
+            assertRefused(raw, "amlmesh:ml.approvedOutboundFqdns[1]", /listed twice/);
+            raw = editConfig(prod(), "amlmesh:ml", (ml: any) => ({ ...ml, approvedOutboundFqdns: ["https://pypi.org"] }));
+            assertRefused(raw, "amlmesh:ml.approvedOutboundFqdns[0]", /expected a host name/);
+        });
+
         it("a route path is published once per host", () => {
             const raw = editConfig(prod(), "amlmesh:routes", (routes: any) => [...routes, { ...routes[0], name: "churn-copy" }]);
             assertRefused(raw, "amlmesh:routes[2].path", /ml\.example\.com\/models\/churn is published by another route/);

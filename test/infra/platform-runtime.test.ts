@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { NGINX_INGRESS_CRDS_DIR, readIngressCrds } from "../../components/edge/ingress-crds";
 import { parseStackConfig, type StackConfig } from "../../infra/config";
-import { editConfig, runStack, shippedStackConfig, type PlannedStack, type TestResource } from "../harness";
+import { editConfig, roleAssignments, runStack, shippedStackConfig, type PlannedStack, type TestResource } from "../harness";
 
 type Env = "dev" | "staging" | "prod";
 const ENVIRONMENTS: Env[] = ["dev", "staging", "prod"];
@@ -177,6 +177,80 @@ describe("issue 14: the platform keeps working after the first deploy", function
                     const served = (crd.input("spec.versions") as { name: string; served: boolean }[]).find((entry) => entry.name === version);
                     assert.ok(served?.served, `${kind} ${version} is not served by the pinned CRD`);
                     assert.ok(reaches(stack, object, crd), `${object.name} can be created before the ${kind} CRD`);
+                }
+            });
+        }
+    });
+
+    describe("finding 11: Azure ML's identities and network", () => {
+        for (const env of ENVIRONMENTS) {
+            it(`${env}: the training cluster's identity writes blobs to the workspace storage account`, async () => {
+                const stack = await stackFor(env);
+                const account = stack.one("azure-native:storage:StorageAccount");
+                const grants = roleAssignments(stack).filter((a) => / for ml-compute /.test(a.description) && a.resource.inputSources("scope").includes(account.urn));
+                assert.ok(
+                    grants.some((a) => a.role === "Storage Blob Data Contributor" && !a.scope.includes("/blobServices/")),
+                    `ml-compute has ${grants.map((a) => `${a.role} @ ${a.scope}`).join(", ") || "nothing"} on the account`,
+                );
+            });
+
+            it(`${env}: whoever may run experiments also gets Storage File Data Privileged Contributor on the account`, async () => {
+                const stack = await stackFor(env);
+                const config = configOf(env);
+                const account = stack.one("azure-native:storage:StorageAccount");
+                const runners = config.access.callers.filter((caller) => caller.roles.includes("Experiment.Run"));
+                assert.ok(runners.length > 0, "the shipped stacks have experiment runners");
+                for (const caller of runners) {
+                    const roles = roleAssignments(stack)
+                        .filter((a) => a.description.includes(` for caller-${caller.name} `) && a.resource.inputSources("scope").includes(account.urn))
+                        .map((a) => a.role);
+                    assert.ok(roles.includes("Storage Blob Data Contributor"), `${caller.name}: ${roles.join(", ")}`);
+                    assert.ok(roles.includes("Storage File Data Privileged Contributor"), `${caller.name}: ${roles.join(", ")}`);
+                }
+            });
+
+            it(`${env}: the workspace identity can read each private endpoint of its storage account, and nothing more with Reader`, async () => {
+                const stack = await stackFor(env);
+                const account = stack.one("azure-native:storage:StorageAccount");
+                const storageEndpoints = stack
+                    .ofType("azure-native:network:PrivateEndpoint")
+                    .filter((endpoint) => endpoint.inputSources("privateLinkServiceConnections").includes(account.urn));
+                assert.deepEqual(storageEndpoints.map((endpoint) => (endpoint.input("privateLinkServiceConnections") as { groupIds: string[] }[])[0].groupIds[0]).sort(), ["blob", "file"]);
+                const readers = roleAssignments(stack).filter((a) => a.role === "Reader");
+                assert.equal(readers.length, storageEndpoints.length);
+                for (const endpoint of storageEndpoints) {
+                    const reader = readers.find((a) => a.resource.inputSources("scope").includes(endpoint.urn));
+                    assert.ok(reader, `no Reader on ${endpoint.name}`);
+                    assert.match(reader.description, / for ml-workspace /);
+                }
+            });
+
+            it(`${env}: environment images are built on the compute cluster (the registry is never open to ACR Tasks)`, async () => {
+                const stack = await stackFor(env);
+                const workspace = stack.one("azure-native:machinelearningservices:Workspace");
+                const cluster = stack.one("azure-native:machinelearningservices:Compute", "platform-compute-cluster");
+                assert.equal(workspace.input("imageBuildCompute"), cluster.input("computeName"));
+                const registry = stack.one("azure-native:containerregistry:Registry");
+                assert.notEqual(registry.input("networkRuleSet.defaultAction") ?? "Deny", "Allow", "an open registry would not need a build compute");
+            });
+
+            it(`${env}: with approved-only outbound, the configured package feeds are FQDN rules of the managed network`, async () => {
+                const stack = await stackFor(env);
+                const config = configOf(env);
+                const network = stack.one("azure-native:machinelearningservices:Workspace").input("managedNetwork") as {
+                    isolationMode: string;
+                    firewallSku?: string;
+                    outboundRules?: Record<string, { type: string; destination: string; category: string }>;
+                };
+                assert.equal(network.isolationMode, config.ml.isolationMode);
+                const destinations = Object.values(network.outboundRules ?? {}).map((rule) => {
+                    assert.equal(rule.type, "FQDN");
+                    return rule.destination;
+                });
+                assert.deepEqual(destinations.sort(), [...config.ml.approvedOutboundFqdns].sort());
+                if (config.ml.isolationMode === "AllowOnlyApprovedOutbound") {
+                    assert.ok(destinations.includes("pypi.org") && destinations.includes("files.pythonhosted.org"), "environment builds cannot reach PyPI");
+                    assert.equal(network.firewallSku, config.ml.firewallSku);
                 }
             });
         }
