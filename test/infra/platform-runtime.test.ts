@@ -64,6 +64,61 @@ describe("issue 14: the platform keeps working after the first deploy", function
         }
     });
 
+    describe("finding 6: the mesh lets Azure ML's own traffic through", () => {
+        /** The identities every AuthorizationPolicy on the Server admits, through MeshTLSAuthentications. */
+        const admitted = (stack: PlannedStack, server: TestResource) => {
+            const namespace = server.input("metadata.namespace");
+            const inNamespace = (kind: string) => stack.resources.filter((r) => r.type.endsWith(`:${kind}`) && r.input("metadata.namespace") === namespace);
+            return inNamespace("AuthorizationPolicy")
+                .filter((policy) => policy.input("spec.targetRef.kind") === "Server" && policy.input("spec.targetRef.name") === server.input("metadata.name"))
+                .flatMap((policy) =>
+                    (policy.input("spec.requiredAuthenticationRefs") as { kind: string; name: string }[]).flatMap((ref) => {
+                        const authn = inNamespace(ref.kind).find((candidate) => candidate.input("metadata.name") === ref.name);
+                        assert.ok(authn, `missing ${ref.kind} ${ref.name}`);
+                        return (authn.input("spec.identityRefs") as { name: string; namespace: string }[]).map((id) => `${id.namespace}/${id.name}`);
+                    }),
+                );
+        };
+        const namespaceAnnotations = (stack: PlannedStack, name: string) => {
+            const ns = [...stack.ofType("kubernetes:core/v1:Namespace"), ...stack.ofType("kubernetes:core/v1:NamespacePatch")].find((r) => r.input("metadata.name") === name);
+            assert.ok(ns, `namespace ${name} is not declared`);
+            return ns.input("metadata.annotations") as Record<string, string>;
+        };
+
+        for (const env of ENVIRONMENTS) {
+            it(`${env}: the router reaches every model pod on the inference server port, and only the router does`, async () => {
+                const stack = await stackFor(env);
+                const config = configOf(env);
+                assert.equal(namespaceAnnotations(stack, config.ml.kubernetesNamespace)["config.linkerd.io/default-inbound-policy"], "deny");
+                const servers = stack
+                    .ofType("kubernetes:policy.linkerd.io/v1beta3:Server")
+                    .filter((server) => server.input("metadata.namespace") === config.ml.kubernetesNamespace);
+                const scoring = servers.find((server) => server.input("spec.port") === 5001);
+                assert.ok(scoring, `no Server for the model pods' port 5001 in ${config.ml.kubernetesNamespace}`);
+                assert.deepEqual(scoring.input("spec.podSelector"), { matchLabels: {} }, "every pod Azure ML runs there");
+                assert.deepEqual(admitted(stack, scoring), ["azureml/azureml-fe-v2"], "the router's ServiceAccount, and no one else");
+            });
+
+            it(`${env}: the extension's pods may reach each other over mTLS; its router's HTTPS port still admits only the edge`, async () => {
+                const stack = await stackFor(env);
+                assert.equal(namespaceAnnotations(stack, "azureml")["config.linkerd.io/default-inbound-policy"], "all-authenticated");
+                const routerServer = stack
+                    .ofType("kubernetes:policy.linkerd.io/v1beta3:Server")
+                    .find((server) => server.input("metadata.namespace") === "azureml" && (server.input("spec.podSelector.matchLabels") as Record<string, string>).azuremlappname === "azureml-fe");
+                assert.ok(routerServer, "no Server on the router");
+                assert.equal(routerServer.input("spec.accessPolicy"), "deny");
+                assert.deepEqual(admitted(stack, routerServer), ["nginx-ingress/nginx-ingress"]);
+                // Every other meshed namespace keeps the stack's policy.
+                for (const ns of stack.ofType("kubernetes:core/v1:Namespace")) {
+                    const name = String(ns.input("metadata.name"));
+                    const policy = (ns.input("metadata.annotations") as Record<string, string> | undefined)?.["config.linkerd.io/default-inbound-policy"];
+                    if (policy === undefined || name === "azureml") continue;
+                    assert.equal(policy, configOf(env).mesh.defaultInboundPolicy, name);
+                }
+            });
+        }
+    });
+
     describe("finding 7: Linkerd's webhooks keep valid certificates without a Helm upgrade", () => {
         // Secret names and DNS names the chart mounts and calls (linkerd2@edge-26.6.3,
         // charts/linkerd-control-plane/templates/proxy-injector-rbac.yaml and destination-rbac.yaml).
