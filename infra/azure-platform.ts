@@ -85,7 +85,6 @@ export interface AzurePlatform {
 export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHooks): AzurePlatform {
     const names = platformNames(config);
     const tags = platformTags(config);
-    const nonDev = config.environment !== "dev";
     const zoned = config.cluster.availabilityZones.length > 0;
 
     const resourceGroup = new resources.ResourceGroup("platform", { resourceGroupName: names.resourceGroup, location: config.location, tags });
@@ -126,7 +125,7 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
 
     const keyVault = new KeyVault("platform", {
         ...shared,
-        vaultName: names.keyVault,
+        vaultNamePrefix: names.keyVaultPrefix,
         publicAccess,
         softDeleteRetentionDays: config.keyVault.softDeleteRetentionDays,
     });
@@ -198,8 +197,12 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
         containerRegistryId: registry.id,
         publicNetworkAccess: config.ml.publicNetworkAccess,
         isolationMode: config.ml.isolationMode,
+        approvedOutboundFqdns: config.ml.approvedOutboundFqdns,
+        firewallSku: config.ml.firewallSku,
         highBusinessImpact: config.ml.highBusinessImpact,
-        buildImagesOnComputeCluster: nonDev,
+        // The registry is never open (private endpoint; in dev a default-deny firewall), so ACR
+        // Tasks cannot build into it: environments are built on the compute cluster everywhere.
+        buildImagesOnComputeCluster: true,
         computeCluster: {
             name: names.computeCluster,
             vmSize: config.ml.computeCluster.vmSize,
@@ -208,8 +211,12 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
             identityName: names.identity("ml-compute"),
         },
     });
-    // AML jobs pull their environment images with the compute cluster's identity.
+    // AML jobs pull their environment images with the compute cluster's identity, and write
+    // outputs, logs and models to the workspace storage with it (the account has no keys).
     registry.grantPull(workspace.computeIdentity.principal);
+    storage.grantBlobDataContributor(workspace.computeIdentity.principal);
+    // The workspace reaches its storage only through private endpoints, which its identity must see.
+    storage.grantPrivateEndpointsRead(workspace.systemIdentity);
 
     const mlCluster = hooks.prepareMlOnCluster({ kubernetesProvider: cluster.provider, keyVault, resourceGroup });
     const kubernetesCompute = new MlKubernetesCompute("aks-inference", {
@@ -236,6 +243,8 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
         identifierUri: names.apiIdentifierUri,
         tenantId: config.tenantId,
         roles: config.access.roles,
+        scopes: config.access.scopes,
+        preAuthorizedClients: config.access.preAuthorizedClients,
         owners: [client.objectId],
     });
     const access = new AccessMatrix("access", {

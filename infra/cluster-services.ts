@@ -13,11 +13,11 @@ import { EdgeAuthorizer } from "../components/edge/authorizer";
 import { EdgeHost } from "../components/edge/edge-host";
 import { IngressController } from "../components/edge/ingress-controller";
 import { ProtectedRoute, type EdgeRef, type ProtectedRouteArgs, type ProtectedRouteBackend } from "../components/edge/protected-route";
-import type { MeshAuthorization } from "../components/mesh/authorization";
+import { MeshAuthorization } from "../components/mesh/authorization";
 import { Linkerd } from "../components/mesh/linkerd";
 import { MeshedNamespace } from "../components/mesh/meshed-namespace";
 import { MeshPki } from "../components/mesh/pki";
-import { childName } from "../components/mesh/types";
+import { childName, type MeshInboundPolicy } from "../components/mesh/types";
 import { WorkloadServiceAccount } from "../components/mesh/workload-service-account";
 import { EDGE_AUTHORIZER_IMAGE } from "../components/versions";
 import { INFERENCE_ROUTE, type StackConfig } from "./config";
@@ -78,6 +78,8 @@ export interface InferenceRouterFacts {
     podSelector: Record<string, string>;
     /** Container port behind `port`, when different. */
     targetPort?: number | string;
+    /** Port of the model pods (in the ML namespace) the router forwards scoring requests to. */
+    modelScoringPort: number;
 }
 
 /** Names on the cluster (namespaces and ServiceAccounts are identities: keep them stable). */
@@ -100,9 +102,9 @@ export interface ClusterMesh {
     namespaces: Map<string, MeshedNamespace>;
     /**
      * The meshed namespace of that name, created on first use with the stack's default inbound
-     * policy and access-log setting.
+     * policy (or the one given) and access-log setting. Asking again for another policy fails.
      */
-    namespace(name: string): MeshedNamespace;
+    namespace(name: string, options?: { defaultInboundPolicy?: MeshInboundPolicy }): MeshedNamespace;
 }
 
 export interface ClusterServices extends ClusterMesh {
@@ -113,6 +115,8 @@ export interface ClusterServices extends ClusterMesh {
     callerAccounts: WorkloadServiceAccount[];
     /** The image the authorizer runs. */
     authorizerImage: pulumi.Output<string>;
+    /** Who may reach the model pods Azure ML runs: its router. */
+    modelScoring: MeshAuthorization;
 }
 
 /**
@@ -139,18 +143,23 @@ export function deployMesh(config: StackConfig, deps: MeshDeps): ClusterMesh {
         {
             pki,
             highAvailability: config.mesh.highAvailability,
+            probeNetworks: kubeletProbeNetworks(config),
         },
         k8sOpts,
     );
     const namespaces = new Map<string, MeshedNamespace>();
-    const namespace = (name: string): MeshedNamespace => {
+    const namespace = (name: string, options: { defaultInboundPolicy?: MeshInboundPolicy } = {}): MeshedNamespace => {
         let found = namespaces.get(name);
+        const policy = options.defaultInboundPolicy;
+        if (found && policy !== undefined && found.defaultInboundPolicy !== policy) {
+            throw new Error(`meshed namespace ${name} already exists with default inbound policy ${found.defaultInboundPolicy}, not ${policy}`);
+        }
         if (!found) {
             found = new MeshedNamespace(
                 `ns-${name}`,
                 {
                     name,
-                    defaultInboundPolicy: config.mesh.defaultInboundPolicy,
+                    defaultInboundPolicy: policy ?? config.mesh.defaultInboundPolicy,
                     accessLogs: config.mesh.accessLogs,
                     mesh: linkerd,
                 },
@@ -161,6 +170,15 @@ export function deployMesh(config: StackConfig, deps: MeshDeps): ClusterMesh {
         return found;
     };
     return { pki, linkerd, namespaces, namespace };
+}
+
+/**
+ * Where kubelet probes come from: the nodes (their addresses in the node subnet) and, with an
+ * overlay dataplane, the node's own router address in the pod CIDR (Cilium's `cilium_host`).
+ * Linkerd admits the probe paths from these networks only, instead of from anywhere.
+ */
+export function kubeletProbeNetworks(config: Pick<StackConfig, "network">): string[] {
+    return [config.network.subnets.aksNodes, config.network.podCidr];
 }
 
 export function deployClusterServices<I extends WorkloadIdentityHandle>(
@@ -176,12 +194,26 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
     const { linkerd } = mesh;
     const ingressNamespace = mesh.namespace(CLUSTER_NAMES.ingressNamespace);
     const authorizerNamespace = mesh.namespace(CLUSTER_NAMES.authorizerNamespace);
-    mesh.namespace(config.ml.kubernetesNamespace);
+    const mlNamespace = mesh.namespace(config.ml.kubernetesNamespace);
     const router = deps.inferenceRouter;
     // The platform creates the router's namespace, meshed, before the ML extension installs into
     // it (prepareMlOnCluster); here it is only looked up. Route and caller namespaces are made on
     // first use below.
     const routerNamespace = mesh.namespace(router.namespace);
+
+    // Azure ML runs model pods in the ML namespace, and its router forwards scoring requests to
+    // them on the inference server's port: that port admits the router's identity, nothing else.
+    const modelScoring = new MeshAuthorization(
+        "aml-model-scoring",
+        {
+            namespace: mlNamespace,
+            // Azure ML owns and labels these pods; every pod in the namespace is a model server.
+            podSelector: {},
+            port: router.modelScoringPort,
+            clients: [{ namespace: router.namespace, name: router.serviceAccount }],
+        },
+        k8sOpts,
+    );
 
     const callerAccounts = deps.workloadCallers.map(
         (caller) =>
@@ -207,6 +239,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
             exposure: config.edge.exposure,
             serviceAccountName: CLUSTER_NAMES.ingressServiceAccount,
             ingressClassName: CLUSTER_NAMES.ingressClassName,
+            clientAddress: config.edge.clientAddress,
             defaultTls: {
                 certificateName: config.edge.tlsCertificateName,
                 keyVaultName: deps.keyVault.name,
@@ -301,6 +334,6 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
             ),
     );
 
-    return { ...mesh, ingress, authorizer, routes, hosts, callerAccounts, authorizerImage };
+    return { ...mesh, ingress, authorizer, routes, hosts, callerAccounts, authorizerImage, modelScoring };
 }
 

@@ -101,7 +101,7 @@ const clusterSchema = z
         kubernetesVersion: z
             .string()
             .regex(/^1\.\d{2}(\.\d+)?$/, { error: "expected a Kubernetes minor version like 1.35" })
-            .describe("AKS Kubernetes version (minor, patch chosen by the upgrade channel); must be in AKS standard support and in the range the pinned mesh and edge are tested on (components/versions.ts)."),
+            .describe("AKS Kubernetes version (minor, patch chosen by the upgrade channel); must be in AKS standard support and in the range the pinned mesh and edge are tested on (components/versions.ts). With the rapid or stable channel only the version the cluster is created with."),
         skuTier: z.enum(["Free", "Standard", "Premium"]).default("Standard").describe("AKS control-plane tier; Standard or Premium carries the uptime SLA."),
         apiServer: z
             .strictObject({
@@ -149,6 +149,18 @@ const mlSchema = z
             .default("AllowOnlyApprovedOutbound")
             .describe("Managed network isolation; prod requires AllowOnlyApprovedOutbound."),
         highBusinessImpact: z.boolean().default(false).describe("HBI workspace (encrypts local scratch, limits telemetry); required in prod."),
+        approvedOutboundFqdns: z
+            .array(
+                z
+                    .string()
+                    .max(253)
+                    .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { error: "expected a host name like pypi.org or *.anaconda.com" }),
+            )
+            .default([])
+            .describe(
+                "AllowOnlyApprovedOutbound only: host names the managed network may reach (package feeds for environment builds). Any entry adds an Azure Firewall to the managed network (billed).",
+            ),
+        firewallSku: z.enum(["Basic", "Standard"]).default("Standard").describe("SKU of the managed network's Azure Firewall, created once approvedOutboundFqdns is not empty."),
         computeCluster: z
             .strictObject({
                 vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: "expected an Azure VM size like Standard_DS3_v2" }).describe("Azure VM size of the compute nodes."),
@@ -176,6 +188,21 @@ const edgeSchema = z
             .describe("Key Vault certificate used as the ingress default TLS certificate."),
         controllerReplicas: z.int().min(1).max(20).default(2).describe("NGINX ingress controller replicas."),
         rateLimit: rateLimitSchema.default({ requestsPerSecond: 50, burst: 100 }).describe("Default per-client rate limit for routes."),
+        clientAddress: z
+            .strictObject({
+                trustedProxies: z
+                    .array(cidr)
+                    .default([])
+                    .describe(
+                        "Addresses of the proxies in front of the edge (a gateway or WAF subnet). Only from these is the header believed; empty: the client is the connection's source address.",
+                    ),
+                header: z
+                    .enum(["X-Forwarded-For", "X-Real-IP"])
+                    .default("X-Forwarded-For")
+                    .describe("Header the trusted proxies put the client address in; with X-Forwarded-For the last untrusted address is the client."),
+            })
+            .prefault({})
+            .describe("How the edge learns the caller's address (per-client rate limits, access logs) behind a gateway."),
         authorizer: z
             .strictObject({
                 image: pinnedImage.optional().describe("Edge authorizer image; defaults to the platform registry's build of this repository."),
@@ -256,6 +283,20 @@ const accessSchema = z
             .refine((roles) => Object.keys(roles).length > 0, { error: "expected at least one role" })
             .describe("App roles of the platform API (value → description)."),
         callers: z.array(callerSchema).default([]).describe("Who may call: each caller's kind, identity and roles."),
+        scopes: z
+            .record(appRoleName, z.strictObject({ description: z.string().min(1).max(250).describe("Shown on the consent screen and to admins.") }))
+            .default({})
+            .describe("Delegated scopes the API exposes (value → description): without one, Entra issues no user token for the API."),
+        preAuthorizedClients: z
+            .array(
+                z.strictObject({
+                    name: k8sName.describe("Unique name of the client (documentation and resource names)."),
+                    clientId: guid("the client application (app) ID").describe("Application ID of the client, e.g. Azure CLI's public client."),
+                    scopes: z.array(appRoleName).min(1).describe("Scopes the client may request without a consent prompt (each defined in access.scopes)."),
+                }),
+            )
+            .default([])
+            .describe("Client applications people use to get tokens for the API, pre-authorized for its scopes."),
     })
     .describe("The access matrix.");
 
@@ -361,6 +402,12 @@ function crossFieldProblems(c: StackConfig, today: Date): ConfigProblem[] {
         fail(["network", "dnsServiceIp"], `${c.network.dnsServiceIp} is outside serviceCidr ${services.text}`);
     }
 
+    // A trusted proxy range that covers clients would let them choose their own address.
+    c.edge.clientAddress.trustedProxies.forEach((text, i) => {
+        const block = parseIpv4Block(text)!;
+        if (block.prefix < 8) fail(["edge", "clientAddress", "trustedProxies", i], `${text} is too broad to trust forwarded client addresses from; name the gateway's subnet`);
+    });
+
     // Cluster sizing and exposure.
     for (const pool of ["systemPool", "userPool"] as const) {
         const { minCount, maxCount } = c.cluster[pool];
@@ -388,6 +435,15 @@ function crossFieldProblems(c: StackConfig, today: Date): ConfigProblem[] {
     if (nonDev && c.ml.publicNetworkAccess === "Enabled") {
         fail(["ml", "publicNetworkAccess"], `public network access must be Disabled in ${c.environment}`);
     }
+    // FQDN rules exist only in the approved-outbound mode; with internet outbound they are refused.
+    if (c.ml.isolationMode !== "AllowOnlyApprovedOutbound" && c.ml.approvedOutboundFqdns.length > 0) {
+        fail(["ml", "approvedOutboundFqdns"], `outbound FQDN rules apply only with isolationMode AllowOnlyApprovedOutbound (this stack: ${c.ml.isolationMode})`);
+    }
+    const seenFqdns = new Set<string>();
+    c.ml.approvedOutboundFqdns.forEach((fqdn, i) => {
+        if (seenFqdns.has(fqdn)) fail(["ml", "approvedOutboundFqdns", i], `${fqdn} is listed twice`);
+        seenFqdns.add(fqdn);
+    });
     if (prod && c.ml.isolationMode !== "AllowOnlyApprovedOutbound") {
         fail(["ml", "isolationMode"], "prod allows only approved outbound traffic");
     }
@@ -425,6 +481,25 @@ function crossFieldProblems(c: StackConfig, today: Date): ConfigProblem[] {
             seenAccounts.add(account);
         }
     });
+    // People get user tokens only for an API that exposes a delegated scope, through a client
+    // that is allowed to ask for it; route scopes must be ones the API exposes.
+    const scopes = new Set(Object.keys(c.access.scopes));
+    const knownScopes = [...scopes].join(", ") || "none";
+    const seenClients = new Set<string>();
+    c.access.preAuthorizedClients.forEach((client, i) => {
+        if (seenClients.has(client.name)) fail(["access", "preAuthorizedClients", i, "name"], `client name ${client.name} is used twice`);
+        seenClients.add(client.name);
+        client.scopes.forEach((scope, j) => {
+            if (!scopes.has(scope)) fail(["access", "preAuthorizedClients", i, "scopes", j], `scope ${scope} is not defined in access.scopes (defined: ${knownScopes})`);
+        });
+    });
+    const people = c.access.callers.findIndex((caller) => caller.kind === "group");
+    if (people >= 0 && (scopes.size === 0 || c.access.preAuthorizedClients.length === 0)) {
+        fail(
+            ["access", "callers", people],
+            "a group caller's members need user tokens: define a delegated scope in access.scopes and a client that may request it in access.preAuthorizedClients (e.g. Azure CLI, 04b07795-8ddb-461a-bbee-02f9e1bf7b46)",
+        );
+    }
     if (c.access.callers.filter((caller) => caller.kind === "aml-job").length > 1) {
         fail(["access", "callers"], "only one aml-job caller may exist: AML jobs share the compute cluster identity");
     }
@@ -438,6 +513,9 @@ function crossFieldProblems(c: StackConfig, today: Date): ConfigProblem[] {
         seenPaths.add(where);
         route.roles.forEach((role, j) => {
             if (!roles.has(role)) fail(["routes", i, "roles", j], `role ${role} is not defined in access.roles (defined: ${known})`);
+        });
+        route.scopes.forEach((scope, j) => {
+            if (!scopes.has(scope)) fail(["routes", i, "scopes", j], `scope ${scope} is not exposed by the API, so no token can carry it (access.scopes: ${knownScopes})`);
         });
         if (route.backend.namespace === c.ml.kubernetesNamespace) {
             fail(["routes", i, "backend", "namespace"], `${route.backend.namespace} is the Azure ML namespace; the inference router is published by the platform`);

@@ -1,8 +1,10 @@
 /**
  * Azure resource names for one stack, in one place. Names scoped to a resource group read
- * `<kind>-<prefix>-<env>`; globally unique names (Key Vault, storage, registry) add a short
- * suffix derived from the tenant, prefix, environment and region, so they are stable across
- * runs and differ between tenants without a random resource.
+ * `<kind>-<prefix>-<env>`; globally unique names (storage, registry) add a short suffix derived
+ * from the tenant, prefix, environment and region, so they are stable across runs and differ
+ * between tenants without a random resource. The Key Vault is the exception: purge protection
+ * holds a deleted vault's name for its retention, so its suffix is random and kept in state
+ * (see KeyVault), and a destroyed stack can be created again at once.
  */
 import { createHash } from "node:crypto";
 import type { StackConfig } from "./config";
@@ -14,8 +16,11 @@ export interface PlatformNames {
     vnet: string;
     logAnalytics: string;
     appInsights: string;
-    /** 3-24 characters, globally unique. */
-    keyVault: string;
+    /**
+     * Start of the Key Vault name; the vault adds a random suffix kept in state, so a destroyed
+     * stack's soft-deleted vault never blocks the next one.
+     */
+    keyVaultPrefix: string;
     /** 3-24 lower-case letters and digits, globally unique. */
     storageAccount: string;
     /** 5-50 letters and digits, globally unique. */
@@ -47,7 +52,7 @@ export function platformNames(config: Pick<StackConfig, "namePrefix" | "environm
         vnet: `vnet-${base}`,
         logAnalytics: `log-${base}`,
         appInsights: `appi-${base}`,
-        keyVault: `kv-${prefix}-${short}-${suffix}`,
+        keyVaultPrefix: `kv-${prefix}-${short}-`,
         storageAccount: `st${prefix}${short}${suffix}`,
         containerRegistry: `cr${prefix}${short}${suffix}`,
         mlWorkspace: `mlw-${base}`,

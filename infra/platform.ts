@@ -32,7 +32,10 @@ export function buildPlatform(config: StackConfig): PlatformOutputs {
 }
 
 function prepareMlOnCluster(config: StackConfig, mesh: ClusterMesh, deps: Pick<MeshDeps, "kubernetesProvider">): MlClusterPreparation {
-    const extensionNamespace = mesh.namespace(AZUREML_EXTENSION_NAMESPACE);
+    // The extension's own namespace: its pods call each other (the routers coordinate) on ports
+    // the extension does not document, so any mesh identity may connect there; `deny` would cut
+    // them off. Its public port (the router's HTTPS) keeps its own Server that admits the edge only.
+    const extensionNamespace = mesh.namespace(AZUREML_EXTENSION_NAMESPACE, { defaultInboundPolicy: "all-authenticated" });
     const routerCertificate = new UpstreamCertificate(
         "inference-router-tls",
         {

@@ -42,6 +42,11 @@ export type ApiServerExposure =
 
 export type WeekDay = "Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday";
 
+/** Channels on which AKS upgrades the minor version by itself (the others keep the configured minor). */
+export function channelMovesMinorVersion(channel: AksUpgradePolicy["channel"]): boolean {
+    return channel === "rapid" || channel === "stable";
+}
+
 export interface AksUpgradePolicy {
     /** Kubernetes auto-upgrade channel. */
     channel: "patch" | "stable" | "rapid" | "node-image";
@@ -62,7 +67,10 @@ export interface AksClusterArgs {
     dnsPrefix: string;
     /** Name of the AKS-managed node resource group (locked read-only). */
     nodeResourceGroupName: string;
-    /** Kubernetes minor (or patch) version. */
+    /**
+     * Kubernetes minor (or patch) version. With the `rapid` and `stable` channels AKS moves the
+     * minor version itself, so this is only the version the cluster is created with.
+     */
     kubernetesVersion: string;
     /** Control-plane tier; Standard and Premium carry the uptime SLA. */
     skuTier: "Free" | "Standard" | "Premium";
@@ -208,8 +216,14 @@ export class AksCluster extends pulumi.ComponentResource {
                 autoUpgradeProfile: { upgradeChannel: args.upgrades.channel, nodeOSUpgradeChannel: args.upgrades.nodeOsChannel },
                 supportPlan: "KubernetesOfficial",
             },
-            // The autoscaler owns the node counts after creation.
-            { parent: this, dependsOn: prerequisites, ignoreChanges: ["agentPoolProfiles[*].count"] },
+            // The autoscaler owns the node counts after creation. On `rapid` and `stable` the
+            // channel owns the minor version: after its first upgrade, sending the configured
+            // version again would ask AKS for a downgrade, which it refuses.
+            {
+                parent: this,
+                dependsOn: prerequisites,
+                ignoreChanges: ["agentPoolProfiles[*].count", ...(channelMovesMinorVersion(args.upgrades.channel) ? ["kubernetesVersion"] : [])],
+            },
         );
         this.id = this.cluster.id;
         this.name = this.cluster.name;

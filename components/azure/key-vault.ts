@@ -8,6 +8,7 @@
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import type * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { AzureContext } from "./context";
 import { RoleGrants } from "./grants";
 import type { DiagnosticsSink } from "./monitoring";
@@ -19,8 +20,16 @@ import type { BuiltInRoleName } from "./roles";
 
 export interface KeyVaultArgs {
     context: AzureContext;
-    /** Azure name (globally unique, 3-24 characters). */
-    vaultName: string;
+    /**
+     * Start of the Azure name; the component appends a random suffix of
+     * `KEY_VAULT_NAME_SUFFIX_LENGTH` characters, kept in state. Together at most 24 characters.
+     *
+     * Why random: purge protection keeps a deleted vault, name included, for its whole
+     * retention (up to 90 days) and nobody may purge it, so a name derived only from config
+     * would stop a destroyed stack from being created again until then. The suffix lives as
+     * long as the stack's state, so updates keep the vault.
+     */
+    vaultNamePrefix: string;
     publicAccess: PublicEndpointAccess;
     /** Days a deleted vault or object stays recoverable (7-90). */
     softDeleteRetentionDays: number;
@@ -39,6 +48,9 @@ export interface CertificateGrantOptions {
     certificateName?: string;
 }
 
+/** Length of the random part of a vault name. */
+export const KEY_VAULT_NAME_SUFFIX_LENGTH = 6;
+
 export class KeyVault extends pulumi.ComponentResource {
     readonly vault: keyvault.Vault;
     readonly id: pulumi.Output<string>;
@@ -46,13 +58,25 @@ export class KeyVault extends pulumi.ComponentResource {
     /** `https://<name>.vault.azure.net/` */
     readonly vaultUri: pulumi.Output<string>;
     private readonly grants: RoleGrants;
-    private readonly vaultName: string;
+    /** How role-assignment descriptions name the vault (its name is only known once the suffix exists). */
+    private readonly vaultLabel: string;
 
     constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
         super("amlmesh:azure:KeyVault", name, {}, opts);
         const { context } = args;
         const allowlist = allowedRanges(args.publicAccess);
-        this.vaultName = args.vaultName;
+        if (!/^[a-z][a-z0-9-]*-$/.test(args.vaultNamePrefix) || /--/.test(args.vaultNamePrefix) || args.vaultNamePrefix.length + KEY_VAULT_NAME_SUFFIX_LENGTH > 24) {
+            throw new Error(
+                `KeyVault ${name}: vaultNamePrefix "${args.vaultNamePrefix}" must start with a letter, hold lower-case letters, digits and single hyphens, end with "-" and leave room for ${KEY_VAULT_NAME_SUFFIX_LENGTH} more characters within 24`,
+            );
+        }
+        this.vaultLabel = `Key Vault ${args.vaultNamePrefix}*`;
+        const suffix = new random.RandomString(
+            `${name}-vault-name-suffix`,
+            { length: KEY_VAULT_NAME_SUFFIX_LENGTH, upper: false, special: false, lower: true, numeric: true },
+            { parent: this },
+        );
+        const vaultName = pulumi.interpolate`${args.vaultNamePrefix}${suffix.result}`;
 
         this.vault = new keyvault.Vault(
             `${name}-vault`,
@@ -60,7 +84,7 @@ export class KeyVault extends pulumi.ComponentResource {
                 resourceGroupName: context.resourceGroupName,
                 location: context.location,
                 tags: context.tags,
-                vaultName: args.vaultName,
+                vaultName,
                 properties: {
                     tenantId: context.tenantId,
                     sku: { family: "A", name: "standard" },
@@ -88,9 +112,11 @@ export class KeyVault extends pulumi.ComponentResource {
         );
         this.id = this.vault.id;
         this.name = this.vault.name;
-        this.vaultUri = this.vault.properties.apply((properties) => properties.vaultUri ?? `https://${args.vaultName}.vault.azure.net/`);
+        this.vaultUri = pulumi
+            .all([this.vault.properties, vaultName])
+            .apply(([properties, resolvedName]) => properties.vaultUri ?? `https://${resolvedName}.vault.azure.net/`);
 
-        args.privateLinks.privateEndpoint(this, { name, resourceId: this.vault.id, resourceName: args.vaultName, groupId: "vault" });
+        args.privateLinks.privateEndpoint(this, { name, resourceId: this.vault.id, resourceName: vaultName, groupId: "vault" });
         args.diagnostics.diagnostics(this, { name, resourceId: this.vault.id });
 
         this.grants = new RoleGrants(this, name, context);
@@ -126,7 +152,7 @@ export class KeyVault extends pulumi.ComponentResource {
         const scope = objectName ? pulumi.interpolate`${this.vault.id}/${collection}/${objectName}` : this.vault.id;
         return this.grants.grant(role, principal, scope, {
             qualifier: objectName ? `${kind}-${objectName.toLowerCase()}` : undefined,
-            scopeLabel: objectName ? `${kind} ${objectName} in Key Vault ${this.vaultName}` : `Key Vault ${this.vaultName}`,
+            scopeLabel: objectName ? `${kind} ${objectName} in ${this.vaultLabel}` : this.vaultLabel,
         });
     }
 }

@@ -18,6 +18,11 @@ export const AZUREML_EXTENSION_TYPE = "Microsoft.AzureML.Kubernetes";
 export const AZUREML_TRUSTED_ACCESS_ROLE = "Microsoft.MachineLearningServices/workspaces/mlworkload";
 /** Namespace the extension installs into (fixed by the extension). */
 export const AZUREML_EXTENSION_NAMESPACE = "azureml";
+/**
+ * The inference server port of Kubernetes online deployments (Azure/AML-Kubernetes,
+ * docs/inference-byoc.md: scoring, liveness and readiness routes all on 5001).
+ */
+export const AZUREML_MODEL_SCORING_PORT = 5001;
 
 /** A Kubernetes namespace that exists before something is deployed into it. */
 export interface MlNamespace {
@@ -37,6 +42,11 @@ export interface InferenceRouter {
     serviceAccount: string;
     /** Labels of the router pods. */
     podSelector: Record<string, string>;
+    /**
+     * Port the router reaches model pods on: the Azure ML inference server's scoring, liveness
+     * and readiness port in Kubernetes online deployments (5001).
+     */
+    modelScoringPort: number;
     /** Secret (in `namespace`) holding `cert.pem` and `key.pem` the router serves. */
     tlsSecretName: string;
     /** Host name the router's certificate is issued for (`sslCname`). */
@@ -152,6 +162,7 @@ export class MlKubernetesCompute extends pulumi.ComponentResource {
             scheme: "https",
             serviceAccount: "azureml-fe-v2",
             podSelector: { azuremlappname: "azureml-fe" },
+            modelScoringPort: AZUREML_MODEL_SCORING_PORT,
             tlsSecretName: tls.secretName,
             tlsHostName: tls.hostName,
         };

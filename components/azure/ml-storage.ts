@@ -5,6 +5,7 @@
  * blob and file, soft delete, and diagnostics for the account and its blob service.
  */
 import type * as authorization from "@pulumi/azure-native/authorization";
+import type * as network from "@pulumi/azure-native/network";
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
 import type { AzureContext } from "./context";
@@ -41,6 +42,8 @@ export class MlStorage extends pulumi.ComponentResource {
     /** The platform's containers by name. */
     readonly containers: Record<string, storage.BlobContainer>;
     private readonly grants: RoleGrants;
+    /** The account's private endpoints (blob, file). */
+    private readonly privateEndpoints: { groupId: "blob" | "file"; endpoint: network.PrivateEndpoint }[];
     private readonly accountName: string;
 
     constructor(name: string, args: MlStorageArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -105,9 +108,10 @@ export class MlStorage extends pulumi.ComponentResource {
             );
         }
 
-        for (const groupId of ["blob", "file"] as const) {
-            args.privateLinks.privateEndpoint(this, { name, resourceId: this.account.id, resourceName: args.accountName, groupId });
-        }
+        this.privateEndpoints = (["blob", "file"] as const).map((groupId) => ({
+            groupId,
+            endpoint: args.privateLinks.privateEndpoint(this, { name, resourceId: this.account.id, resourceName: args.accountName, groupId }).endpoint,
+        }));
         // The account itself emits only metrics; request and audit logs come from the blob service.
         args.diagnostics.diagnostics(this, { name, resourceId: this.account.id, logs: false });
         args.diagnostics.diagnostics(this, { name, label: "blob", resourceId: pulumi.interpolate`${this.account.id}/blobServices/default` });
@@ -130,6 +134,27 @@ export class MlStorage extends pulumi.ComponentResource {
     /** Read, write and delete blobs ("Storage Blob Data Contributor"), on one container when named. */
     grantBlobDataContributor(principal: Principal, options: BlobGrantOptions = {}): authorization.RoleAssignment {
         return this.grantBlob("Storage Blob Data Contributor", principal, options);
+    }
+
+    /**
+     * Read, write and manage files over OAuth ("Storage File Data Privileged Contributor"), on
+     * the account: what Azure ML users need for notebooks and code when shared keys are off.
+     */
+    grantFileDataPrivilegedContributor(principal: Principal): authorization.RoleAssignment {
+        return this.grants.grant("Storage File Data Privileged Contributor", principal, this.account.id, { scopeLabel: `storage account ${this.accountName}` });
+    }
+
+    /**
+     * See the account's private endpoints ("Reader" on each endpoint, nothing else): the Azure
+     * ML workspace identity needs it to reach a storage account that has only private endpoints.
+     */
+    grantPrivateEndpointsRead(principal: Principal): authorization.RoleAssignment[] {
+        return this.privateEndpoints.map(({ groupId, endpoint }) =>
+            this.grants.grant("Reader", principal, endpoint.id, {
+                qualifier: `private-endpoint-${groupId}`,
+                scopeLabel: `the ${groupId} private endpoint of storage account ${this.accountName}`,
+            }),
+        );
     }
 
     private grantBlob(role: "Storage Blob Data Reader" | "Storage Blob Data Contributor", principal: Principal, { container }: BlobGrantOptions) {

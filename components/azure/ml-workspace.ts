@@ -41,12 +41,20 @@ export interface MlWorkspaceArgs {
     publicNetworkAccess: "Enabled" | "Disabled";
     /** Managed network outbound mode of the workspace's managed compute. */
     isolationMode: "AllowInternetOutbound" | "AllowOnlyApprovedOutbound";
+    /**
+     * AllowOnlyApprovedOutbound: host names (`pypi.org`, `*.anaconda.com`) the managed network may
+     * reach, as FQDN outbound rules. Azure ML adds its own required rules; package feeds for
+     * environment builds are not among them. Any entry makes Azure ML deploy an Azure Firewall.
+     */
+    approvedOutboundFqdns?: string[];
+    /** SKU of that firewall. */
+    firewallSku?: "Basic" | "Standard";
     /** High-business-impact workspace (encrypted local scratch, reduced diagnostics collection). */
     highBusinessImpact: boolean;
     computeCluster: MlComputeClusterSpec;
     /**
-     * Build environment images on the compute cluster instead of ACR Tasks; needed when the
-     * registry has no public endpoint.
+     * Build environment images on the compute cluster instead of ACR Tasks; needed whenever the
+     * registry is behind a private endpoint or a firewall (ACR Tasks cannot reach it then).
      */
     buildImagesOnComputeCluster: boolean;
     privateLinks: PrivateLinks;
@@ -74,6 +82,10 @@ export class MlWorkspace extends pulumi.ComponentResource {
     constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("amlmesh:azure:MlWorkspace", name, {}, opts);
         const { context } = args;
+        const fqdns = args.approvedOutboundFqdns ?? [];
+        if (fqdns.length > 0 && args.isolationMode !== "AllowOnlyApprovedOutbound") {
+            throw new Error(`MlWorkspace ${name}: outbound FQDN rules need isolationMode AllowOnlyApprovedOutbound`);
+        }
         this.workspaceName = args.workspaceName;
         const common = { resourceGroupName: context.resourceGroupName, location: context.location, tags: context.tags };
 
@@ -94,7 +106,15 @@ export class MlWorkspace extends pulumi.ComponentResource {
                 systemDatastoresAuthMode: "identity",
                 publicNetworkAccess: args.publicNetworkAccess,
                 allowPublicAccessWhenBehindVnet: false,
-                managedNetwork: { isolationMode: args.isolationMode },
+                managedNetwork: {
+                    isolationMode: args.isolationMode,
+                    ...(fqdns.length > 0
+                        ? {
+                              firewallSku: args.firewallSku ?? "Standard",
+                              outboundRules: Object.fromEntries(fqdns.map((fqdn) => [outboundRuleName(fqdn), { type: "FQDN" as const, category: "UserDefined", destination: fqdn }])),
+                          }
+                        : {}),
+                },
                 // Create the managed network with the workspace, not on the first job.
                 provisionNetworkNow: true,
                 serverlessComputeSettings: { serverlessComputeNoPublicIP: true },
@@ -156,4 +176,9 @@ export class MlWorkspace extends pulumi.ComponentResource {
     grantComputeOperator(principal: Principal): authorization.RoleAssignment {
         return this.grants.grant("AzureML Compute Operator", principal, this.workspace.id, { scopeLabel: `ML workspace ${this.workspaceName}` });
     }
+}
+
+/** Name of the outbound rule for a host (`*.anaconda.com` → `allow-any-anaconda-com`). */
+export function outboundRuleName(fqdn: string): string {
+    return `allow-${fqdn.replace(/^\*\./, "any-").replace(/[^a-z0-9]+/g, "-")}`;
 }

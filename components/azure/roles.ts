@@ -13,6 +13,10 @@ export const BUILT_IN_ROLES = {
     // Storage (data plane)
     "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    // Azure Files over OAuth (AML notebooks, code snapshots) when the account has no shared key.
+    "Storage File Data Privileged Contributor": "69566ab7-960f-475b-8e7c-b3118f30c6bd",
+    // Read-only, and only ever on a single resource (a private endpoint the workspace must see).
+    Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
     // Container registry
     AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
     // Azure Machine Learning

@@ -86,7 +86,11 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                 subject: this.subject,
                 audiences: [WORKLOAD_IDENTITY_AUDIENCE],
             },
-            { parent: this.identity },
+            // A child of the component, not of the identity: `dependsOn` a component reaches its
+            // component children's resources, but never the children of a custom resource, so
+            // pods waiting for this component would otherwise not wait for the federation.
+            // The alias keeps stacks created with the old parent from replacing the credential.
+            { parent: this, aliases: [{ parent: this.identity }] },
         );
 
         this.identityId = this.identity.id;

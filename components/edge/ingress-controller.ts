@@ -18,6 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { USE_LABEL, workloadIdentityAnnotations } from "../azure/workload-identity";
 import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
 import { NGINX_INGRESS } from "../versions";
+import { IngressCrds } from "./ingress-crds";
 
 export interface IngressControllerArgs {
     /** A meshed namespace for the controller. */
@@ -48,6 +49,16 @@ export interface IngressControllerArgs {
     };
     /** What must exist before the pods mount the certificate (federated credential, role assignment). */
     identityReady?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Proxies in front of the load balancer (a gateway or WAF). Without them, every caller behind
+     * a gateway shares its address, and per-client rate limits become one limit for everyone.
+     */
+    clientAddress?: {
+        /** Source ranges whose client-address header NGINX believes (`set-real-ip-from`). */
+        trustedProxies: string[];
+        /** The header they set (`real-ip-header`). */
+        header: "X-Forwarded-For" | "X-Real-IP";
+    };
     /** Controller container resources; requests and limits. */
     resources?: { requests: Record<string, string>; limits: Record<string, string> };
 }
@@ -64,7 +75,9 @@ export class IngressController extends pulumi.ComponentResource {
     readonly namespace: string;
     readonly secretProviderClass: k8s.apiextensions.CustomResource;
     readonly release: k8s.helm.v3.Release;
-    /** What VirtualServers and Policies wait for (the release installs their CRDs). */
+    /** The controller's CRDs, applied by the program (the release skips the chart's copy). */
+    readonly crds: IngressCrds;
+    /** What VirtualServers and Policies wait for (their CRDs and the controller that serves them). */
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: IngressControllerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -108,6 +121,8 @@ export class IngressController extends pulumi.ComponentResource {
             { parent: this, dependsOn: [...args.namespace.ready] },
         );
 
+        this.crds = new IngressCrds(`${name}-crds`, {}, { parent: this });
+
         this.release = new k8s.helm.v3.Release(
             name,
             {
@@ -116,6 +131,8 @@ export class IngressController extends pulumi.ComponentResource {
                 version: NGINX_INGRESS.chartVersion,
                 namespace,
                 createNamespace: false,
+                // Helm never upgrades a chart's CRDs; this.crds applies the pinned version's.
+                skipCrds: true,
                 values: ingressControllerValues({
                     ...args,
                     ingressClassName,
@@ -123,10 +140,10 @@ export class IngressController extends pulumi.ComponentResource {
                     secretProviderClass: spcName,
                 }),
             },
-            { parent: this, dependsOn: [...args.namespace.ready, this.secretProviderClass, ...(args.identityReady ?? [])] },
+            { parent: this, dependsOn: [...args.namespace.ready, this.secretProviderClass, this.crds, ...(args.identityReady ?? [])] },
         );
 
-        this.ready = [this.release];
+        this.ready = [this.release, this.crds];
         this.identity = { namespace, name: args.serviceAccountName };
         this.ingressClassName = ingressClassName;
         this.tlsSecret = { namespace, name: secretName };
@@ -161,6 +178,23 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
     user_agent: "$http_user_agent",
 });
 
+/**
+ * ConfigMap entries of NGINX's realip module: the client address is taken from the header only
+ * when the connection comes from a trusted proxy, and with X-Forwarded-For walking back over
+ * trusted hops (`real-ip-recursive`), so a client cannot choose its address by sending the header.
+ */
+function realIpEntries(clientAddress: IngressControllerArgs["clientAddress"]): Record<string, string> {
+    if (!clientAddress || clientAddress.trustedProxies.length === 0) return {};
+    for (const range of clientAddress.trustedProxies) {
+        if (/^(0\.0\.0\.0|::)\/0$/.test(range)) throw new Error(`IngressController: trusting forwarded client addresses from ${range} lets every client choose its address`);
+    }
+    return {
+        "real-ip-header": clientAddress.header,
+        "set-real-ip-from": clientAddress.trustedProxies.join(","),
+        "real-ip-recursive": "True",
+    };
+}
+
 interface ValuesInput extends IngressControllerArgs {
     ingressClassName: string;
     tlsSecret: string;
@@ -193,6 +227,7 @@ function ingressControllerValues(args: ValuesInput): Record<string, unknown> {
                 "ssl-protocols": "TLSv1.2 TLSv1.3",
                 hsts: "True",
                 "hsts-max-age": "31536000",
+                ...realIpEntries(args.clientAddress),
             },
         },
         // The chart then runs non-root (uid 101), drops ALL but NET_BIND_SERVICE, forbids
@@ -232,7 +267,9 @@ function ingressControllerValues(args: ValuesInput): Record<string, unknown> {
     };
     if (args.highAvailability) {
         Object.assign(controller, {
-            podDisruptionBudget: { enabled: true, minAvailable: 1 },
+            // At most one pod out at a time, whatever the replica count (minAvailable: 1 would let
+            // two of three go at once, leaving one pod to carry the whole edge).
+            podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
             strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
             affinity: {
                 podAntiAffinity: {

@@ -8,7 +8,8 @@
  *
  * - `externalAuth`: NGINX asks the edge authorizer (`/authorize?roles=...`) before every request;
  *   the token must carry one of the roles (or scopes), else 401/403;
- * - `rateLimit`: per client address (`${binary_remote_addr}`), 429 beyond rate + burst;
+ * - `rateLimit`: per client address (`${binary_remote_addr}`, the real client behind a trusted
+ *   gateway), 429 beyond rate + burst, the rate divided over the controller replicas (`scale`);
  * - the upstream is the Service's cluster IP, so Linkerd carries the request with mTLS;
  * - the backend's mesh authorization admits the ingress controller's identity and nothing else.
  */
@@ -135,6 +136,9 @@ export class ProtectedRoute extends pulumi.ComponentResource {
                         rate: `${args.rateLimit.requestsPerSecond}r/s`,
                         ...(args.rateLimit.burst > 0 ? { burst: args.rateLimit.burst, noDelay: true } : {}),
                         zoneSize: "10m",
+                        // Each controller replica counts in its own zone; `scale` divides the
+                        // rate by the replicas serving, so the limit holds for the edge as a whole.
+                        scale: true,
                         rejectCode: 429,
                         logLevel: "warn",
                     },

@@ -4,6 +4,11 @@
  * from their values (stable across deployments), tokens are v2, there is no implicit grant and
  * no credential of any kind. Its service principal requires app-role assignment, so only
  * assigned callers can get a token at all; assignments are made with `assignAppRole`.
+ *
+ * People need a delegated scope to get a user token at all, and a client that may ask for it:
+ * the API exposes the configured scopes and pre-authorizes the configured clients (Azure CLI,
+ * say) for them, so no consent prompt stands in the way. What a user may call is still decided
+ * by the app roles in the token, which only assigned users and groups get.
  */
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
@@ -30,6 +35,20 @@ export interface ApiApplicationArgs {
     roles: Record<string, AppRoleSpec>;
     /** Object IDs of the owners (at least the deployer, so it can keep managing the app). */
     owners: pulumi.Input<string>[];
+    /** Delegated scopes by value (the string in a user token's `scp` claim). */
+    scopes?: Record<string, AppRoleSpec>;
+    /** Client applications allowed to request the named scopes without a consent prompt. */
+    preAuthorizedClients?: { name: string; clientId: string; scopes: string[] }[];
+}
+
+export interface ScopeInfo {
+    value: string;
+    id: string;
+}
+
+/** The stable ID of a delegated scope: a UUIDv5 of the application's identifier URI and the scope value. */
+export function scopeId(identifierUri: string, value: string): string {
+    return uuidV5(`scope:${identifierUri}:${value}`);
 }
 
 export interface AppRoleInfo {
@@ -52,6 +71,8 @@ export class ApiApplication extends pulumi.ComponentResource {
     /** `https://login.microsoftonline.com/<tenant>/v2.0`: the `iss` of v2 access tokens. */
     readonly tokenIssuer: string;
     readonly appRoles: AppRoleInfo[];
+    /** Delegated scopes the API exposes. */
+    readonly scopes: ScopeInfo[];
     readonly servicePrincipalObjectId: pulumi.Output<string>;
     private readonly assignments = new Map<string, azuread.AppRoleAssignment>();
     private readonly componentName: string;
@@ -62,6 +83,14 @@ export class ApiApplication extends pulumi.ComponentResource {
         this.identifierUri = args.identifierUri;
         this.tokenIssuer = `https://login.microsoftonline.com/${args.tenantId}/v2.0`;
         this.appRoles = Object.entries(args.roles).map(([value, spec]) => ({ value, id: appRoleId(args.identifierUri, value), description: spec.description }));
+        const scopeSpecs = Object.entries(args.scopes ?? {});
+        this.scopes = scopeSpecs.map(([value]) => ({ value, id: scopeId(args.identifierUri, value) }));
+        for (const client of args.preAuthorizedClients ?? []) {
+            const unknown = client.scopes.filter((scope) => !this.scopes.some((known) => known.value === scope));
+            if (unknown.length > 0 || client.scopes.length === 0) {
+                throw new Error(`ApiApplication ${name}: client ${client.name} must name scopes the API exposes; unknown: ${unknown.join(", ") || "(none named)"}`);
+            }
+        }
 
         this.application = new azuread.Application(
             `${name}-app`,
@@ -71,7 +100,19 @@ export class ApiApplication extends pulumi.ComponentResource {
                 identifierUris: [args.identifierUri],
                 owners: args.owners,
                 preventDuplicateNames: true,
-                api: { requestedAccessTokenVersion: 2 },
+                api: {
+                    requestedAccessTokenVersion: 2,
+                    oauth2PermissionScopes: scopeSpecs.map(([value, spec]) => ({
+                        id: scopeId(args.identifierUri, value),
+                        value,
+                        type: "User",
+                        enabled: true,
+                        adminConsentDisplayName: value,
+                        adminConsentDescription: spec.description,
+                        userConsentDisplayName: value,
+                        userConsentDescription: spec.description,
+                    })),
+                },
                 appRoles: this.appRoles.map((role) => ({
                     id: role.id,
                     value: role.value,
@@ -100,6 +141,18 @@ export class ApiApplication extends pulumi.ComponentResource {
             { parent: this },
         );
         this.servicePrincipalObjectId = this.servicePrincipal.objectId;
+
+        for (const client of args.preAuthorizedClients ?? []) {
+            new azuread.ApplicationPreAuthorized(
+                `${name}-preauthorized-${client.name}`,
+                {
+                    applicationId: this.application.id,
+                    authorizedClientId: client.clientId,
+                    permissionIds: client.scopes.map((scope) => scopeId(args.identifierUri, scope)),
+                },
+                { parent: this },
+            );
+        }
 
         this.registerOutputs({ clientId: this.clientId, identifierUri: this.identifierUri, appRoles: this.appRoles });
     }

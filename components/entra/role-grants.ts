@@ -18,17 +18,22 @@ export const FEATURES_CONTAINER = "features";
 /** An Azure role at a named scope. Only combinations that have a grant method type-check. */
 export type ImpliedGrant =
     | { scope: "ml-workspace"; role: "AzureML Data Scientist" | "AzureML Compute Operator" }
-    | { scope: "ml-storage-account" | "features-container"; role: "Storage Blob Data Reader" | "Storage Blob Data Contributor" };
+    | { scope: "ml-storage-account" | "features-container"; role: "Storage Blob Data Reader" | "Storage Blob Data Contributor" }
+    | { scope: "ml-storage-account"; role: "Storage File Data Privileged Contributor" };
 
 export const APP_ROLE_GRANTS: Readonly<Record<string, readonly ImpliedGrant[]>> = {
     /** Calling published models is decided at the edge; nothing in Azure. */
     "Model.Invoke": [],
     /** Register models and roll out deployments. */
     "Model.Deploy": [{ scope: "ml-workspace", role: "AzureML Data Scientist" }],
-    /** Submit jobs and read/write the workspace's data. */
+    /**
+     * Submit jobs and read/write the workspace's data. With shared keys off, Azure ML users need
+     * both data roles on the account: blobs (datastores) and files (notebooks, code).
+     */
     "Experiment.Run": [
         { scope: "ml-workspace", role: "AzureML Data Scientist" },
         { scope: "ml-storage-account", role: "Storage Blob Data Contributor" },
+        { scope: "ml-storage-account", role: "Storage File Data Privileged Contributor" },
     ],
     /** Read curated features, nothing else in the account. */
     "Features.Read": [{ scope: "features-container", role: "Storage Blob Data Reader" }],
@@ -37,7 +42,7 @@ export const APP_ROLE_GRANTS: Readonly<Record<string, readonly ImpliedGrant[]>> 
 /** The owners of the scopes in the table. */
 export interface GrantTargets {
     workspace: Pick<MlWorkspace, "grantDataScientist" | "grantComputeOperator">;
-    storage: Pick<MlStorage, "grantBlobDataReader" | "grantBlobDataContributor">;
+    storage: Pick<MlStorage, "grantBlobDataReader" | "grantBlobDataContributor" | "grantFileDataPrivilegedContributor">;
 }
 
 /** The Azure grants a set of app roles implies, without duplicates, in table order. */
@@ -61,7 +66,15 @@ export function applyGrant(targets: GrantTargets, grant: ImpliedGrant, principal
         case "ml-workspace":
             return grant.role === "AzureML Data Scientist" ? targets.workspace.grantDataScientist(principal) : targets.workspace.grantComputeOperator(principal);
         case "ml-storage-account":
-            return grant.role === "Storage Blob Data Reader" ? targets.storage.grantBlobDataReader(principal) : targets.storage.grantBlobDataContributor(principal);
+            switch (grant.role) {
+                case "Storage Blob Data Reader":
+                    return targets.storage.grantBlobDataReader(principal);
+                case "Storage Blob Data Contributor":
+                    return targets.storage.grantBlobDataContributor(principal);
+                case "Storage File Data Privileged Contributor":
+                    return targets.storage.grantFileDataPrivilegedContributor(principal);
+            }
+            break;
         case "features-container":
             return grant.role === "Storage Blob Data Reader"
                 ? targets.storage.grantBlobDataReader(principal, { container: FEATURES_CONTAINER })

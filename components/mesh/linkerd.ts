@@ -8,6 +8,9 @@
  *    (`identity.externalCA`, `identity.issuer.scheme: kubernetes.io/tls`): no Helm value carries
  *    a private key, only the public trust bundle.
  *
+ * The admission webhooks serve certificates this component issues (LinkerdWebhookCertificates),
+ * not the chart's generated ones, which expire a year after the last Helm upgrade.
+ *
  * The proxy injector is limited to namespaces carrying the platform's injection label (see
  * MeshedNamespace) and fails closed (`webhookFailurePolicy: Fail`): in a meshed namespace a pod
  * without a proxy would bypass every authorization policy, so it must not start at all.
@@ -16,6 +19,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY_API, LINKERD } from "../versions";
 import { LINKERD_ANNOTATIONS, PLATFORM_LABELS, type MeshControlPlane } from "./types";
+import { externalWebhookValues, LinkerdWebhookCertificates, type WebhookCertificateLifetimes } from "./webhook-certificates";
 
 /** Requests and limits in the chart's own shape (`cpu.request`, `memory.limit`, ...). */
 export interface LinkerdResources {
@@ -47,12 +51,16 @@ export interface LinkerdArgs {
     probeNetworks?: string[];
     /** Control plane namespace. */
     namespace?: string;
+    /** Lifetimes of the webhook CA and serving certificates; defaults in webhook-certificates.ts. */
+    webhookCertificateLifetimes?: WebhookCertificateLifetimes;
 }
 
 /** The label that admits a namespace to the proxy injector (set by MeshedNamespace). */
 export const MESH_INJECTION_LABEL = { key: "mesh.amlmesh.io/injection", value: "enabled" } as const;
 
 const ISSUER_SECRET = "linkerd-identity-issuer";
+/** Destination pod annotation carrying the checksum of the webhook certificates it serves. */
+export const WEBHOOK_CERTIFICATES_ANNOTATION = "mesh.amlmesh.io/webhook-certificates-sha256";
 const TRUST_ROOTS_CONFIGMAP = "linkerd-identity-trust-roots";
 
 export class Linkerd extends pulumi.ComponentResource implements MeshControlPlane {
@@ -62,6 +70,7 @@ export class Linkerd extends pulumi.ComponentResource implements MeshControlPlan
     readonly controlPlane: k8s.helm.v3.Release;
     readonly issuerSecret: k8s.core.v1.Secret;
     readonly trustRoots: k8s.core.v1.ConfigMap;
+    readonly webhookCertificates: LinkerdWebhookCertificates;
     readonly ready: pulumi.Resource[];
     readonly injectionLabels: Readonly<Record<string, string>>;
     readonly probeNetworks: readonly string[];
@@ -121,6 +130,12 @@ export class Linkerd extends pulumi.ComponentResource implements MeshControlPlan
             { parent: this, dependsOn: [ns] },
         );
 
+        this.webhookCertificates = new LinkerdWebhookCertificates(
+            `${name}-webhook-certs`,
+            { namespace, after: [ns], ...(args.webhookCertificateLifetimes ? { lifetimes: args.webhookCertificateLifetimes } : {}) },
+            { parent: this },
+        );
+
         this.crds = new k8s.helm.v3.Release(
             `${name}-crds`,
             {
@@ -145,9 +160,9 @@ export class Linkerd extends pulumi.ComponentResource implements MeshControlPlan
                 repositoryOpts: { repo: LINKERD.repository },
                 namespace,
                 createNamespace: false,
-                values: controlPlaneValues(args, this.probeNetworks, this.trustDomain),
+                values: controlPlaneValues(args, this.probeNetworks, this.trustDomain, this.webhookCertificates),
             },
-            { parent: this, dependsOn: [this.crds, this.issuerSecret, this.trustRoots] },
+            { parent: this, dependsOn: [this.crds, this.issuerSecret, this.trustRoots, this.webhookCertificates] },
         );
 
         this.ready = [this.controlPlane];
@@ -156,7 +171,13 @@ export class Linkerd extends pulumi.ComponentResource implements MeshControlPlan
 }
 
 /** Helm values of linkerd-control-plane. */
-function controlPlaneValues(args: LinkerdArgs, probeNetworks: readonly string[], trustDomain: string): Record<string, unknown> {
+function controlPlaneValues(
+    args: LinkerdArgs,
+    probeNetworks: readonly string[],
+    trustDomain: string,
+    webhooks: Pick<LinkerdWebhookCertificates, "caBundlePem" | "destinationCertificatesSha256">,
+): Record<string, unknown> {
+    const external = externalWebhookValues(webhooks.caBundlePem);
     const ha = args.highAvailability;
     const proxyResources: LinkerdResources =
         args.proxyResources ?? (ha ? { cpu: { request: "100m" }, memory: { request: "20Mi", limit: "250Mi" } } : { cpu: { request: "20m" }, memory: { request: "20Mi", limit: "250Mi" } });
@@ -181,8 +202,16 @@ function controlPlaneValues(args: LinkerdArgs, probeNetworks: readonly string[],
             logFormat: "json",
             resources: proxyResources,
         },
-        policyController: { probeNetworks: [...probeNetworks] },
+        // The policy controller runs in the destination pod; without requests it is the first
+        // thing evicted or throttled on a busy node, and every proxy's policy comes from it.
+        policyController: { probeNetworks: [...probeNetworks], resources: controllerResources },
+        // Webhook certificates come from LinkerdWebhookCertificates; the chart generates none.
+        profileValidator: external.profileValidator,
+        policyValidator: external.policyValidator,
+        // The policy validator reads its certificate once, at start: a new one rolls the pods.
+        destinationController: { podAnnotations: { [WEBHOOK_CERTIFICATES_ANNOTATION]: webhooks.destinationCertificatesSha256 } },
         proxyInjector: {
+            ...external.proxyInjector,
             namespaceSelector: {
                 matchExpressions: [
                     { key: "config.linkerd.io/admission-webhooks", operator: "NotIn", values: ["disabled"] },

@@ -69,6 +69,7 @@ describe("access matrix wiring (prod)", () => {
         assert.deepEqual(azureRolesOf(edited, principal), [
             "AzureML Data Scientist @ Microsoft.MachineLearningServices/workspaces/mlw-aml-prod",
             `Storage Blob Data Contributor @ Microsoft.Storage/storageAccounts/${storageName(edited)}`,
+            `Storage File Data Privileged Contributor @ Microsoft.Storage/storageAccounts/${storageName(edited)}`,
         ]);
     });
 

@@ -291,8 +291,8 @@ describe("cluster services (infra/cluster-services.ts)", function () {
         const values = stack.one("kubernetes:helm.sh/v3:Release", "linkerd-control-plane").input("values") as Record<string, unknown>;
         assert.equal(count(values.identityTrustAnchorsPEM), 2);
         const green = stack.one("tls:index/selfSignedCert:SelfSignedCert", "mesh-pki-anchor-green");
-        assert.ok(stack.one("tls:index/locallySignedCert:LocallySignedCert").dependsOn(green));
-        assert.equal(stack.one("kubernetes:core/v1:Secret").input(["stringData", "ca.crt"]), stack.one("tls:index/locallySignedCert:LocallySignedCert").input("caCertPem"));
+        assert.ok(stack.one("tls:index/locallySignedCert:LocallySignedCert", "mesh-pki-issuer").dependsOn(green));
+        assert.equal(stack.one("kubernetes:core/v1:Secret", "linkerd-identity-issuer").input(["stringData", "ca.crt"]), stack.one("tls:index/locallySignedCert:LocallySignedCert", "mesh-pki-issuer").input("caCertPem"));
         const vaultSecrets = stack.ofType("azure-native:keyvault:Secret").map((s) => s.input("secretName")).sort();
         assert.deepEqual(vaultSecrets, ["linkerd-trust-anchor-blue-crt", "linkerd-trust-anchor-blue-key", "linkerd-trust-anchor-green-crt", "linkerd-trust-anchor-green-key"]);
     });

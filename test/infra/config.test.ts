@@ -199,6 +199,37 @@ describe("stack config", () => {
             assertRefused(raw, "amlmesh:mesh.pki.anchors.alsoTrusted", /other slot than active \(green\)/);
         });
 
+        it("forwarded client addresses are believed only from a named proxy range, never from everywhere", () => {
+            const raw = editConfig(prod(), "amlmesh:edge", (edge: any) => ({ ...edge, clientAddress: { trustedProxies: ["0.0.0.0/0"] } }));
+            assertRefused(raw, "amlmesh:edge.clientAddress.trustedProxies[0]", /0\.0\.0\.0\/0 is too broad/);
+            const ok = editConfig(prod(), "amlmesh:edge", (edge: any) => ({ ...edge, clientAddress: { trustedProxies: ["10.30.40.0/24"] } }));
+            assert.deepEqual(problemsOf(ok), []);
+        });
+
+        it("a route scope must be one the API exposes, or no token could ever carry it", () => {
+            const raw = editConfig(prod(), "amlmesh:routes", (routes: any) => routes.map((route: any, i: number) => (i === 0 ? { ...route, scopes: ["Models.Score"] } : route)));
+            assertRefused(raw, "amlmesh:routes[0].scopes[0]", /scope Models\.Score is not exposed by the API.*access_as_user/);
+        });
+
+        it("people (group callers) need a delegated scope and a client pre-authorized for it", () => {
+            let raw = editConfig(prod(), "amlmesh:access", (access: any) => ({ ...access, preAuthorizedClients: [] }));
+            assertRefused(raw, "amlmesh:access.callers[0]", /need user tokens.*preAuthorizedClients/);
+            raw = editConfig(prod(), "amlmesh:access", (access: any) => ({
+                ...access,
+                preAuthorizedClients: [{ name: "azure-cli", clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", scopes: ["user_impersonation"] }],
+            }));
+            assertRefused(raw, "amlmesh:access.preAuthorizedClients[0].scopes[0]", /scope user_impersonation is not defined in access\.scopes/);
+        });
+
+        it("outbound FQDN rules only with approved-only outbound, each host once", () => {
+            let raw = editConfig(dev(), "amlmesh:ml", (ml: any) => ({ ...ml, approvedOutboundFqdns: ["pypi.org"] }));
+            assertRefused(raw, "amlmesh:ml.approvedOutboundFqdns", /only with isolationMode AllowOnlyApprovedOutbound \(this stack: AllowInternetOutbound\)/);
+            raw = editConfig(prod(), "amlmesh:ml", (ml: any) => ({ ...ml, approvedOutboundFqdns: ["pypi.org", "pypi.org"] }));
+            assertRefused(raw, "amlmesh:ml.approvedOutboundFqdns[1]", /listed twice/);
+            raw = editConfig(prod(), "amlmesh:ml", (ml: any) => ({ ...ml, approvedOutboundFqdns: ["https://pypi.org"] }));
+            assertRefused(raw, "amlmesh:ml.approvedOutboundFqdns[0]", /expected a host name/);
+        });
+
         it("a route path is published once per host", () => {
             const raw = editConfig(prod(), "amlmesh:routes", (routes: any) => [...routes, { ...routes[0], name: "churn-copy" }]);
             assertRefused(raw, "amlmesh:routes[2].path", /ml\.example\.com\/models\/churn is published by another route/);

@@ -23,6 +23,9 @@ const ALLOWED_SCOPES: Record<keyof typeof BUILT_IN_ROLES, RegExp> = {
     "Key Vault Certificate User": /\/Microsoft\.KeyVault\/vaults\/[^/]+(\/certificates\/[^/]+)?$/,
     "Storage Blob Data Reader": /\/Microsoft\.Storage\/storageAccounts\/[^/]+(\/blobServices\/default\/containers\/[^/]+)?$/,
     "Storage Blob Data Contributor": /\/Microsoft\.Storage\/storageAccounts\/[^/]+(\/blobServices\/default\/containers\/[^/]+)?$/,
+    "Storage File Data Privileged Contributor": /\/Microsoft\.Storage\/storageAccounts\/[^/]+$/,
+    // Reader only ever on a single private endpoint, never on a group or a data resource.
+    Reader: /\/Microsoft\.Network\/privateEndpoints\/[^/]+$/,
     AcrPull: /\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/,
     "AzureML Data Scientist": /\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/,
     "AzureML Compute Operator": /\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/,

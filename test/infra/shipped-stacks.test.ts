@@ -2,9 +2,11 @@
  * The whole program, for each shipped stack, against the rules the mesh and edge promise:
  * every custom resource is valid upstream, every Helm value is one its chart defines, nothing pulls an unpinned artifact, no private key
  * travels in plain inputs (outputs.test.ts keeps them out of the outputs), and every namespace
- * the platform puts workloads in is meshed with a default-deny inbound policy.
+ * the platform puts workloads in is meshed with a default-deny inbound policy (Azure ML's extension
+ * namespace: mesh identities only).
  */
 import * as assert from "node:assert/strict";
+import { AZUREML_EXTENSION_NAMESPACE } from "../../components/azure/ml-kubernetes-compute";
 import { parseStackConfig } from "../../infra/config";
 import { AZUREML_EXTENSION_VERSION } from "../../components/versions";
 import { shippedStackConfig } from "../harness";
@@ -51,7 +53,7 @@ describe("shipped stacks (whole program)", () => {
                 assertNoPlainPrivateKeys(stack.evaluation.resources);
             });
 
-            it("meshes every namespace it puts workloads in, with a default-deny inbound policy", async () => {
+            it("meshes every namespace it puts workloads in, default-deny except Azure ML's extension namespace (mesh identities only)", async () => {
                 const stack = await plannedStack(name);
                 const config = parseStackConfig(shippedStackConfig(name));
                 const expected = namespacesToMesh(config);
@@ -61,7 +63,9 @@ describe("shipped stacks (whole program)", () => {
                         .filter((namespace) => namespace.input(["metadata", "annotations", "linkerd.io/inject"]) === "enabled")
                         .map((namespace) => [String(namespace.input("metadata.name")), namespace.input(["metadata", "annotations", "config.linkerd.io/default-inbound-policy"])]),
                 );
-                for (const namespace of expected) assert.equal(meshed.get(namespace), "deny", `namespace ${namespace}`);
+                for (const namespace of expected) {
+                    assert.equal(meshed.get(namespace), namespace === AZUREML_EXTENSION_NAMESPACE ? "all-authenticated" : "deny", `namespace ${namespace}`);
+                }
                 const workloads = [...stack.ofType("kubernetes:apps/v1:Deployment"), ...stack.ofType("kubernetes:core/v1:ServiceAccount")];
                 for (const workload of workloads) {
                     const namespace = String(workload.input("metadata.namespace"));

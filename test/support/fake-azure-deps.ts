@@ -58,7 +58,7 @@ export function fakeClusterDeps(overrides: Partial<ClusterServiceDeps<FakeIdenti
         },
         api: { clientId: TEST_API_CLIENT_ID, identifierUri: TEST_API_IDENTIFIER_URI },
         registryLoginServer: TEST_REGISTRY,
-        inferenceRouter: { namespace: "azureml", serviceName: "azureml-fe", port: 443, scheme: "https", serviceAccount: "azureml-fe-v2", podSelector: { azuremlappname: "azureml-fe" } },
+        inferenceRouter: { namespace: "azureml", serviceName: "azureml-fe", port: 443, scheme: "https", serviceAccount: "azureml-fe-v2", podSelector: { azuremlappname: "azureml-fe" }, modelScoringPort: 5001 },
         workloadCallers: [{ caller: "feature-api", namespace: "features", serviceAccount: "feature-api", clientId: "0b6f4b7e-9d51-4c2e-8f5d-3a0e4b1c2d3f" }],
         ...overrides,
     };

@@ -5,17 +5,21 @@ import type { Principal } from "../../../components/azure/principal";
 import { runComponents, type PlannedStack } from "../../harness";
 import { assignments, context, diagnosticsFor, foundation, privateEndpointFor, RG_ID, zonesOf } from "./fixtures";
 
-const VAULT_ID = `${RG_ID}/providers/Microsoft.KeyVault/vaults/kv-test-1a2b3c`;
+/** The vault's ARM ID, from the name the component gave it. */
+function vaultIdOf(stack: PlannedStack): string {
+    return `${RG_ID}/providers/Microsoft.KeyVault/vaults/${String(stack.one("azure-native:keyvault:Vault").input("vaultName"))}`;
+}
 const reader: Principal = { principalId: "5b0e5e2a-8f1d-4c7e-9a55-0f3e2d1c4b6a", principalType: "ServicePrincipal", name: "edge" };
 const writer: Principal = { principalId: "0c9d4f7e-2a6b-4e81-b3c5-7d8e9f0a1b2c", principalType: "ServicePrincipal", name: "pki-rotator" };
 
 function vault(publicAccess: PublicEndpointAccess) {
     const { network, monitoring } = foundation();
-    return new KeyVault("kv", { context, vaultName: "kv-test-1a2b3c", publicAccess, softDeleteRetentionDays: 30, privateLinks: network, diagnostics: monitoring });
+    return new KeyVault("kv", { context, vaultNamePrefix: "kv-test-", publicAccess, softDeleteRetentionDays: 30, privateLinks: network, diagnostics: monitoring });
 }
 
 describe("KeyVault", () => {
     let stack: PlannedStack;
+    let VAULT_ID: string;
     before(async () => {
         stack = await runComponents(() => {
             const kv = vault({ mode: "disabled" });
@@ -25,6 +29,29 @@ describe("KeyVault", () => {
             kv.grantSecretsOfficer(writer, { secretName: "linkerd-issuer" });
             kv.grantSecretsRead(writer);
         });
+        VAULT_ID = vaultIdOf(stack);
+    });
+
+    it("takes a name that outlives no stack: the prefix and a random suffix kept in state", () => {
+        const vaultResource = stack.one("azure-native:keyvault:Vault");
+        const suffix = stack.one("random:index/randomString:RandomString");
+        assert.equal(suffix.parent, stack.one("amlmesh:azure:KeyVault").urn);
+        assert.ok(vaultResource.inputSources("vaultName").includes(suffix.urn), "the vault name does not come from the random suffix");
+        assert.match(String(vaultResource.input("vaultName")), /^kv-test-[a-z0-9]{6}$/);
+        assert.deepEqual([suffix.input("upper"), suffix.input("special")], [false, false]);
+    });
+
+    it("refuses a prefix that cannot make a valid vault name", async () => {
+        for (const prefix of ["kv-test", "1kv-", "kv--x-", "kv-a-very-long-prefix-x-"]) {
+            await assert.rejects(
+                runComponents(() => {
+                    const { network, monitoring } = foundation();
+                    return new KeyVault("kv", { context, vaultNamePrefix: prefix, publicAccess: { mode: "disabled" }, softDeleteRetentionDays: 30, privateLinks: network, diagnostics: monitoring });
+                }),
+                /vaultNamePrefix/,
+                prefix,
+            );
+        }
     });
 
     it("authorizes the data plane with Azure RBAC only and keeps deleted objects recoverable", () => {

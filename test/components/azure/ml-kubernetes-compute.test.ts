@@ -74,6 +74,7 @@ describe("MlKubernetesCompute", () => {
             scheme: "https",
             serviceAccount: "azureml-fe-v2",
             podSelector: { azuremlappname: "azureml-fe" },
+            modelScoringPort: 5001,
             tlsSecretName: "azureml-fe-tls",
             tlsHostName: "ml.contoso.com",
         });

@@ -80,7 +80,7 @@ describe("IngressController", () => {
     it("runs the configured replicas, with PDB, anti-affinity and zone spread only outside dev", () => {
         const ha = values(prod).controller;
         assert.equal(ha.replicaCount, 3);
-        assert.deepEqual(ha.podDisruptionBudget, { enabled: true, minAvailable: 1 });
+        assert.deepEqual(ha.podDisruptionBudget, { enabled: true, maxUnavailable: 1 });
         assert.ok(ha.affinity.podAntiAffinity);
         assert.equal(ha.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
         const single = values(dev).controller;

@@ -86,7 +86,7 @@ describe("ProtectedRoute and EdgeHost", () => {
         const vsr = customResources(stack, NGINX, "VirtualServerRoute").find((r) => objectName(r) === "churn-scoring")!;
         const refs = (vsr.input("spec.subroutes") as { policies: { name: string }[] }[])[0].policies.map((p) => p.name);
         const limit = policyWith(stack, "rateLimit").find((p) => refs.includes(objectName(p)))!;
-        assert.deepEqual(limit.input("spec.rateLimit"), { key: "${binary_remote_addr}", rate: "100r/s", burst: 200, noDelay: true, zoneSize: "10m", rejectCode: 429, logLevel: "warn" });
+        assert.deepEqual(limit.input("spec.rateLimit"), { key: "${binary_remote_addr}", rate: "100r/s", burst: 200, noDelay: true, zoneSize: "10m", scale: true, rejectCode: 429, logLevel: "warn" });
         const strict = policyWith(stack, "rateLimit").find((p) => objectName(p) === "churn-scoring-v2-rate-limit")!;
         assert.equal(strict.input("spec.rateLimit.rate"), "10r/s");
         assert.equal(strict.input("spec.rateLimit.burst"), undefined);

@@ -27,6 +27,7 @@ const GRANTED: Record<GrantMethod, string> = {
     "workspace.grantComputeOperator": "AzureML Compute Operator on workspace",
     "storage.grantBlobDataReader": "Storage Blob Data Reader",
     "storage.grantBlobDataContributor": "Storage Blob Data Contributor",
+    "storage.grantFileDataPrivilegedContributor": "Storage File Data Privileged Contributor",
 };
 
 describe("AccessMatrix", () => {
@@ -90,6 +91,7 @@ describe("AccessMatrix", () => {
         assert.deepEqual(grants.sort(), [
             "caller-data-scientists: AzureML Data Scientist on workspace",
             "caller-data-scientists: Storage Blob Data Contributor",
+            "caller-data-scientists: Storage File Data Privileged Contributor",
             "caller-feature-api: Storage Blob Data Reader on features",
             "caller-model-release: AzureML Data Scientist on workspace",
             "ml-compute: Storage Blob Data Reader on features",

@@ -26,7 +26,11 @@ export function recordingTargets(describe: (method: GrantMethod, principal: Prin
     };
     const targets: GrantTargets = {
         workspace: { grantDataScientist: record("workspace.grantDataScientist"), grantComputeOperator: record("workspace.grantComputeOperator") },
-        storage: { grantBlobDataReader: record("storage.grantBlobDataReader"), grantBlobDataContributor: record("storage.grantBlobDataContributor") },
+        storage: {
+            grantBlobDataReader: record("storage.grantBlobDataReader"),
+            grantBlobDataContributor: record("storage.grantBlobDataContributor"),
+            grantFileDataPrivilegedContributor: record("storage.grantFileDataPrivilegedContributor"),
+        },
     };
     return { targets, calls };
 }

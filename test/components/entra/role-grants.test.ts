@@ -15,6 +15,7 @@ describe("APP_ROLE_GRANTS (the role table)", () => {
         assert.deepEqual(APP_ROLE_GRANTS["Experiment.Run"], [
             { scope: "ml-workspace", role: "AzureML Data Scientist" },
             { scope: "ml-storage-account", role: "Storage Blob Data Contributor" },
+            { scope: "ml-storage-account", role: "Storage File Data Privileged Contributor" },
         ]);
         assert.deepEqual(APP_ROLE_GRANTS["Features.Read"], [{ scope: "features-container", role: "Storage Blob Data Reader" }]);
     });
@@ -38,6 +39,7 @@ describe("APP_ROLE_GRANTS (the role table)", () => {
         assert.deepEqual(impliedGrants(["Model.Deploy", "Experiment.Run", "Model.Invoke", "Features.Read"]), [
             { scope: "ml-workspace", role: "AzureML Data Scientist" },
             { scope: "ml-storage-account", role: "Storage Blob Data Contributor" },
+            { scope: "ml-storage-account", role: "Storage File Data Privileged Contributor" },
             { scope: "features-container", role: "Storage Blob Data Reader" },
         ]);
     });
@@ -51,6 +53,7 @@ describe("APP_ROLE_GRANTS (the role table)", () => {
         assert.deepEqual(calls, [
             "workspace.grantDataScientist(someone)",
             "storage.grantBlobDataContributor(someone)",
+            "storage.grantFileDataPrivilegedContributor(someone)",
             `storage.grantBlobDataReader(someone, container=${FEATURES_CONTAINER})`,
             "workspace.grantComputeOperator(someone)",
             `storage.grantBlobDataContributor(someone, container=${FEATURES_CONTAINER})`,

@@ -64,7 +64,7 @@ describe("Linkerd", () => {
 
     it("puts the issuer into the kubernetes.io/tls Secret linkerd/linkerd-identity-issuer with ca.crt, as a secret", async () => {
         const { stack, pki } = prod;
-        const secret = stack.one("kubernetes:core/v1:Secret");
+        const secret = stack.one("kubernetes:core/v1:Secret", "linkerd-identity-issuer");
         assert.equal(secret.input("metadata.name"), "linkerd-identity-issuer");
         assert.equal(secret.input("metadata.namespace"), "linkerd");
         assert.equal(secret.input("type"), "kubernetes.io/tls");
