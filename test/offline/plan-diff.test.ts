@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
@@ -8,6 +8,7 @@ import { SECRET_MASK, type PlanDocument } from "../../offline/document";
 import { planStack } from "../../offline/plan";
 import { asPlanDocument, diffPlans, diffValues, renderDiffMarkdown, renderDiffText, runPlanDiff, type PlanDiff } from "../../offline/plan-diff";
 import { PROJECT_ROOT } from "../harness";
+import { copyProgram, editFile } from "../support/project-copy";
 
 /** The offline plan document of a stack, from the shipped stack files or an edited copy. */
 async function planDocument(stack: string, configDir?: string): Promise<PlanDocument> {
@@ -98,14 +99,7 @@ describe("plan diff (npm run plan:diff)", function () {
 
     it("shows a component change (program code) as modified inputs in every component instance", () => {
         // The program, copied with one line of a component changed, planned in its own process.
-        for (const entry of ["Pulumi.yaml", "package.json", "tsconfig.json", "infra", "components", "offline", "policy", "services", "stacks"]) {
-            cpSync(path.join(PROJECT_ROOT, entry), path.join(dir, entry), { recursive: true, filter: (source) => !source.includes("node_modules") });
-        }
-        symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(dir, "node_modules"));
-        const file = path.join(dir, "components", "edge", "protected-route.ts");
-        const source = readFileSync(file, "utf8");
-        assert.match(source, /keepalive: 32,/);
-        writeFileSync(file, source.replace("keepalive: 32,", "keepalive: 64,"));
+        editFile(copyProgram(dir), "components/edge/protected-route.ts", "keepalive: 32,", "keepalive: 64,");
         const run = spawnSync(process.execPath, ["--import", "tsx", "offline/plan.ts", "--stack", "prod", "--json"], { cwd: dir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
         assert.equal(run.status, 0, run.stderr);
 
