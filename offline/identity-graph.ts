@@ -154,12 +154,15 @@ export function buildIdentityGraph(document: PlanDocument): IdentityGraph {
 
     // External tokens an app registration trusts.
     for (const credential of ofType(RESOURCE_TYPES.applicationFederation)) {
-        const objectId = principalOfComponent(component(credential));
-        if (!objectId) continue;
+        const owner = component(credential);
+        const objectId = principalOfComponent(owner);
+        // An app registration that holds no role yet (a deploy pipeline) is still an identity worth seeing.
+        const ownerName = byUrn.get(owner ?? "")?.name ?? credential.name;
+        const to = objectId ? principalNode(objectId) : node(nodeId("app", ownerName), `${ownerName}<br/><i>app registration</i>`, "principal");
         const subject = text(credential.inputs.subject);
         const issuer = text(credential.inputs.issuer).replace(/^https:\/\//, "");
         const from = node(nodeId("x", issuer, subject), `token ${subject}<br/><i>from ${issuer}</i>`, "external");
-        edges.push({ from, to: principalNode(objectId), label: "federated", dotted: true });
+        edges.push({ from, to, label: "federated", dotted: true });
     }
 
     // Kubernetes ServiceAccounts federated with managed identities (workload identity).
