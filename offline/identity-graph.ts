@@ -127,10 +127,15 @@ export function buildIdentityGraph(document: PlanDocument): IdentityGraph {
         const source = assignment.propertyDependencies.principalObjectId;
         principal(text(assignment.inputs.principalObjectId), source, undefined, kindOf(source?.[0], source ? undefined : "Group"));
     }
+    /** The name an administrator sees: the display name of the app registration in a component, else the component's name. */
+    const displayNameIn = (componentUrn: string | undefined): string | undefined => {
+        const application = document.resources.find((resource) => resource.type === RESOURCE_TYPES.application && component(resource) === componentUrn);
+        return text(application?.inputs.displayName) || byUrn.get(componentUrn ?? "")?.name;
+    };
     const principalNode = (objectId: string): string => {
         const info = principals.get(objectId) ?? principal(objectId, undefined);
         const source = [...info.sources].map((urn) => byUrn.get(urn)).find(Boolean);
-        const name = [...info.names][0] ?? (source ? (byUrn.get(component(source) ?? "")?.name ?? source.name) : objectId);
+        const name = [...info.names][0] ?? (source ? displayNameIn(component(source)) ?? source.name : objectId);
         return node(info.id, `${name}<br/><i>${info.kind ?? "principal"}</i>`, "principal");
     };
     /** The principal created inside a component (a FederatedApplication, a WorkloadIdentity). */
@@ -157,7 +162,7 @@ export function buildIdentityGraph(document: PlanDocument): IdentityGraph {
         const owner = component(credential);
         const objectId = principalOfComponent(owner);
         // An app registration that holds no role yet (a deploy pipeline) is still an identity worth seeing.
-        const ownerName = byUrn.get(owner ?? "")?.name ?? credential.name;
+        const ownerName = displayNameIn(owner) ?? credential.name;
         const to = objectId ? principalNode(objectId) : node(nodeId("app", ownerName), `${ownerName}<br/><i>app registration</i>`, "principal");
         const subject = text(credential.inputs.subject);
         const issuer = text(credential.inputs.issuer).replace(/^https:\/\//, "");
