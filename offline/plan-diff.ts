@@ -27,7 +27,7 @@ export interface ResourceChange {
     key: string;
     type: string;
     name: string;
-    /** Only for modified resources. */
+    /** Modified resources: the changed inputs; added resources: their top-level inputs; removed: none. */
     changes: ValueChange[];
 }
 
@@ -139,7 +139,8 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): PlanDiff {
     for (const [key, resource] of headByKey) {
         const before = baseByKey.get(key);
         if (!before) {
-            group(componentLabel(resource, headByUrn)).added.push({ key, type: resource.type, name: resource.name, changes: [] });
+            // A reviewer wants to see what a new resource says (a federated credential's subject, a role's scope).
+            group(componentLabel(resource, headByUrn)).added.push({ key, type: resource.type, name: resource.name, changes: diffValues({}, resource.inputs) });
             counts.added++;
             continue;
         }
@@ -203,7 +204,10 @@ export function renderDiffText(diff: PlanDiff): string {
     const lines = [title(diff)];
     for (const component of diff.components) {
         lines.push("", `${component.component}:`);
-        for (const resource of component.added) lines.push(`  + ${resource.type} ${resource.name}`);
+        for (const resource of component.added) {
+            lines.push(`  + ${resource.type} ${resource.name}`);
+            for (const change of resource.changes) lines.push(`      ${describeChange(change)}`);
+        }
         for (const resource of component.removed) lines.push(`  - ${resource.type} ${resource.name}`);
         for (const resource of component.modified) {
             lines.push(`  ~ ${resource.type} ${resource.name}`);
@@ -257,7 +261,13 @@ export function renderDiffMarkdown(diff: PlanDiff, options: { maxChanges?: numbe
         const { added, removed, modified } = component;
         lines.push(`<details><summary><code>${component.component}</code>: +${added.length} −${removed.length} ~${modified.length}</summary>`, "");
         lines.push("| | Resource | Input | Before | After |", "| --- | --- | --- | --- | --- |");
-        for (const resource of added) lines.push(`| + | \`${resource.type}\` ${cell(resource.name)} | | | |`);
+        for (const resource of added) {
+            lines.push(`| + | \`${resource.type}\` ${cell(resource.name)} | | | |`);
+            for (const change of resource.changes) {
+                if (budget.left-- <= 0) continue;
+                lines.push(`| | | \`${cell(change.path)}\` | | ${code(change.after)} |`);
+            }
+        }
         for (const resource of removed) lines.push(`| − | \`${resource.type}\` ${cell(resource.name)} | | | |`);
         for (const resource of modified) {
             for (const change of resource.changes) {

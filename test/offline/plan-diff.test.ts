@@ -93,6 +93,9 @@ describe("plan diff (npm run plan:diff)", function () {
             "kubernetes:k8s.nginx.org/v1:Policy",
             "kubernetes:k8s.nginx.org/v1:VirtualServerRoute",
         ]);
+        const routeResource = route.added.find((resource) => resource.type === "kubernetes:k8s.nginx.org/v1:VirtualServerRoute")!;
+        const spec = routeResource.changes.find((change) => change.path === "spec");
+        assert.equal((spec?.after as { subroutes: { path: string }[] }).subroutes[0].path, "/models/fraud", "an added resource shows its inputs");
         assert.equal(diff.counts.removed, 0);
         assert.ok(diff.outputs.some((change) => change.path.startsWith("edge.routes") && JSON.stringify(change.after).includes("fraud-scoring")), JSON.stringify(diff.outputs));
     });
