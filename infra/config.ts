@@ -417,7 +417,7 @@ function crossFieldProblems(c: StackConfig): ConfigProblem[] {
         caller.roles.forEach((role, j) => {
             if (!roles.has(role)) fail(["access", "callers", i, "roles", j], `role ${role} is not defined in access.roles (defined: ${known})`);
         });
-        if (caller.kind === "ci-pipeline" && caller.federation.issuer === GITHUB_ACTIONS_ISSUER && !GITHUB_ENVIRONMENT_SUBJECT.test(caller.federation.subject)) {
+        if (caller.kind === "ci-pipeline" && new URL(caller.federation.issuer).hostname === new URL(GITHUB_ACTIONS_ISSUER).hostname && !GITHUB_ENVIRONMENT_SUBJECT.test(caller.federation.subject)) {
             // Only environment subjects are gated by the environment's protection rules (reviewers, branches).
             fail(
                 ["access", "callers", i, "federation", "subject"],

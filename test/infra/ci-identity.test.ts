@@ -74,6 +74,15 @@ describe("the pipeline's own identities in the access matrix", function () {
                 return { ...value, callers: value.callers.map((caller) => (caller.name === "platform-deploy" ? { ...caller, federation: { ...caller.federation!, subject } } : caller)) };
             });
 
+        it("applies the rule to GitHub's issuer however it is spelled", () => {
+            const raw = editConfig(shippedStackConfig("prod"), "amlmesh:access", (access) => {
+                const value = access as { callers: Caller[] };
+                const subject = "repo:contoso/amlmesh:pull_request";
+                return { ...value, callers: value.callers.map((caller) => (caller.name === "platform-deploy" ? { ...caller, federation: { issuer: `${GITHUB_ACTIONS_ISSUER}/`, subject } } : caller)) };
+            });
+            assert.throws(() => parseStackConfig(raw), (error: unknown) => error instanceof ConfigError && error.problems.some((problem) => /not a GitHub environment subject/.test(problem.message)));
+        });
+
         for (const subject of ["repo:contoso/amlmesh:ref:refs/heads/main", "repo:contoso/amlmesh:pull_request", "repo:contoso/amlmesh:environment:prod:extra"]) {
             it(`refuses a GitHub pipeline federated on ${subject.replace(/^repo:contoso\/amlmesh:/, "")}, naming the key`, () => {
                 assert.throws(
