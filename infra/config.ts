@@ -259,6 +259,8 @@ const callerSchema = z.discriminatedUnion(
         z.strictObject({ ...callerBase, kind: z.literal("aml-job").describe("Azure ML jobs, identified by the compute cluster's managed identity.") }),
         z.strictObject({
             ...callerBase,
+            // A deploy pipeline needs its identity (and the Azure rights granted at bootstrap), not an API role.
+            roles: z.array(appRoleName).describe("App roles granted to the caller (each defined in access.roles); may be empty for a pipeline that only deploys."),
             kind: z.literal("ci-pipeline").describe("A CI pipeline, federated into its own app registration (no secret)."),
             federation: federationSchema.describe("Which external OIDC tokens this caller's app registration trusts."),
         }),
@@ -475,6 +477,13 @@ function crossFieldProblems(c: StackConfig, today: Date): ConfigProblem[] {
         caller.roles.forEach((role, j) => {
             if (!roles.has(role)) fail(["access", "callers", i, "roles", j], `role ${role} is not defined in access.roles (defined: ${known})`);
         });
+        if (caller.kind === "ci-pipeline" && new URL(caller.federation.issuer).hostname === new URL(GITHUB_ACTIONS_ISSUER).hostname && !GITHUB_ENVIRONMENT_SUBJECT.test(caller.federation.subject)) {
+            // Only environment subjects are gated by the environment's protection rules (reviewers, branches).
+            fail(
+                ["access", "callers", i, "federation", "subject"],
+                `${caller.federation.subject} is not a GitHub environment subject; expected repo:<owner>/<repo>:environment:<environment>, so only jobs of that environment (behind its protection rules) get this identity`,
+            );
+        }
         if (caller.kind === "workload") {
             const account = `${caller.namespace}/${caller.serviceAccount}`;
             if (seenAccounts.has(account)) fail(["access", "callers", i, "serviceAccount"], `service account ${account} belongs to another caller`);
@@ -755,6 +764,11 @@ function closest(word: string, candidates: string[]): string | undefined {
  * Values the shipped stack files carry until a platform engineer fills them in. They validate
  * (so the offline plan runs), but `pulumi up` refuses to deploy them.
  */
+/** The OIDC issuer of GitHub Actions tokens. */
+export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
+/** The `sub` claim of a job that runs in a GitHub environment. */
+const GITHUB_ENVIRONMENT_SUBJECT = /^repo:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+:environment:[^:\s]+$/;
+
 export const PLACEHOLDER_GUID_PREFIX = "00000000-0000-0000-0000-";
 const PLACEHOLDER_HOST = /(^|\.)example\.(com|net|org)$/;
 /** GitHub subjects under Microsoft's fictional Contoso stand in for the team's own repository. */

@@ -14,22 +14,26 @@ import { ConfigError, type EnvironmentName } from "../infra/config";
 import { ProgramFailure } from "./engine";
 import { evaluateStack } from "./evaluate-stack";
 import { toPlanDocument, renderPlanSummary } from "./plan-document";
+import { renderPlanMarkdown } from "./plan-markdown";
 import { runPolicies } from "./policy-runner";
 import { readStackConfigFiles, StackFileError } from "./stack-files";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
-const USAGE = `usage: npm run plan -- [--stack dev|staging|prod] [--json]
+const USAGE = `usage: npm run plan -- [--stack dev|staging|prod] [--json | --markdown]
 
 Evaluates the amlmesh program for a stack under mocks (no Azure account, no Pulumi CLI),
 runs the policy pack over the result and prints what a preview would create.
   --stack <name>       stack to plan (stacks/Pulumi.<name>.yaml); default dev
   --json               print one JSON document instead of the summary
+  --markdown           print Markdown with a Mermaid diagram of who may call what
   --config-dir <dir>   read Pulumi.<name>.yaml from <dir> instead of stacks/`;
 
 export interface PlanRequest {
     stack: string;
     json: boolean;
+    /** Print the Markdown form (job summaries, pull-request comments); ignored with `json`. */
+    markdown?: boolean;
     /** Folder holding `Pulumi.<stack>.yaml`; defaults to the project's stackConfigDir. */
     configDir?: string;
 }
@@ -54,7 +58,9 @@ export async function planStack(request: PlanRequest): Promise<PlanResult> {
             violations: report.violations,
         });
 
-        const stdout = request.json ? `${JSON.stringify(document, null, 2)}\n` : `${renderPlanSummary(document)}\n`;
+        const stdout = request.json
+            ? `${JSON.stringify(document, null, 2)}\n`
+            : `${request.markdown ? renderPlanMarkdown(document) : renderPlanSummary(document)}\n`;
         const mandatory = document.policy.violations.filter((violation) => violation.level === "mandatory");
         if (mandatory.length > 0) {
             return {
@@ -83,6 +89,7 @@ function parseCommandLine(argv: string[]): PlanRequest | { usage: string; exitCo
             options: {
                 stack: { type: "string", short: "s", default: "dev" },
                 json: { type: "boolean", default: false },
+                markdown: { type: "boolean", default: false },
                 "config-dir": { type: "string" },
                 help: { type: "boolean", short: "h", default: false },
             },
@@ -91,7 +98,8 @@ function parseCommandLine(argv: string[]): PlanRequest | { usage: string; exitCo
         });
         if (values.help) return { usage: USAGE, exitCode: 0 };
         if (!/^[A-Za-z0-9_.-]+$/.test(values.stack!)) return { usage: `plan: '${values.stack}' is not a stack name\n\n${USAGE}`, exitCode: 2 };
-        return { stack: values.stack!, json: values.json!, configDir: values["config-dir"] };
+        if (values.json && values.markdown) return { usage: `plan: choose one of --json and --markdown\n\n${USAGE}`, exitCode: 2 };
+        return { stack: values.stack!, json: values.json!, markdown: values.markdown, configDir: values["config-dir"] };
     } catch (error) {
         return { usage: `${(error as Error).message}\n\n${USAGE}`, exitCode: 2 };
     }

@@ -27,6 +27,14 @@ describe("toolchain", () => {
         assert.match(dockerfile, new RegExp(`^ARG NODE_IMAGE=node:${pinnedNode.replaceAll(".", "\\.")}-[a-z]+-slim$`, "m"));
     });
 
+    it("sets up the same Node release in the GitHub workflows", () => {
+        for (const file of [".github/workflows/gate.yml", ".github/actions/pulumi-setup/action.yml"]) {
+            const versions = [...readFileSync(path.join(PROJECT_ROOT, file), "utf8").matchAll(/node-version: "([^"]+)"/g)].map((match) => match[1]);
+            assert.ok(versions.length > 0, `${file} sets up Node`);
+            for (const version of versions) assert.equal(version, pinnedNode, file);
+        }
+    });
+
     it("declares Node 22 or later in every package, and types for the pinned major", () => {
         for (const file of PACKAGES) assert.equal(readJson(file).engines?.node, ">=22", file);
         const root = readJson("package.json");

@@ -75,6 +75,8 @@ describe("outputs contract", () => {
             ["training", "aml-job"],
             ["feature-api", "workload"],
             ["claims-portal", "external-app"],
+            ["platform-deploy", "ci-pipeline"],
+            ["platform-preview", "ci-pipeline"],
         ]);
         for (const caller of callers) {
             if (caller.kind === "group") assert.equal(caller.clientId, undefined);
