@@ -70,6 +70,9 @@ const httpsUrl = z.url({ protocol: /^https$/, error: "expected an https:// URL" 
 const networkSchema = z
     .strictObject({
         addressSpace: cidr.describe("Address space of the platform VNet."),
+        hubAddressSpace: cidr.describe(
+            "Address space of the bootstrap hub VNet (deploy runner, API server DNS zone link); peered with the platform VNet, so it must not overlap it.",
+        ),
         subnets: z
             .strictObject({
                 aksNodes: cidr.describe("Subnet for the AKS node pools (pods use the overlay pod CIDR)."),
@@ -177,7 +180,12 @@ const edgeSchema = z
         rateLimit: rateLimitSchema.default({ requestsPerSecond: 50, burst: 100 }).describe("Default per-client rate limit for routes."),
         authorizer: z
             .strictObject({
-                image: pinnedImage.optional().describe("Edge authorizer image; defaults to the platform registry's build of this repository."),
+                digest: z
+                    .string()
+                    .regex(/^sha256:[a-f0-9]{64}$/, { error: "expected an image digest sha256:<64 hex digits>" })
+                    .optional()
+                    .describe("Digest of the edge-authorizer build in the bootstrap registry (written by `npm run image:pin`)."),
+                image: pinnedImage.optional().describe("Full image reference of another build; overrides digest."),
                 replicas: z.int().min(1).max(20).default(2).describe("Authorizer replicas (at least 2 outside dev)."),
             })
             .prefault({})
@@ -353,6 +361,11 @@ function crossFieldProblems(c: StackConfig): ConfigProblem[] {
     if (blocksOverlap(pods, space)) fail(["network", "podCidr"], `${pods.text} overlaps the VNet address space ${space.text}`);
     if (blocksOverlap(services, space)) fail(["network", "serviceCidr"], `${services.text} overlaps the VNet address space ${space.text}`);
     if (blocksOverlap(services, pods)) fail(["network", "serviceCidr"], `${services.text} overlaps the pod CIDR ${pods.text}`);
+    // The hub is peered with the VNet; pods and services are NATed but must still not shadow it.
+    const hub = parseIpv4Block(c.network.hubAddressSpace)!;
+    for (const [key, block] of [["addressSpace", space], ["podCidr", pods], ["serviceCidr", services]] as const) {
+        if (blocksOverlap(hub, block)) fail(["network", "hubAddressSpace"], `${hub.text} overlaps network.${key} ${block.text}`);
+    }
     if (!addressInBlock(c.network.dnsServiceIp, services)) {
         fail(["network", "dnsServiceIp"], `${c.network.dnsServiceIp} is outside serviceCidr ${services.text}`);
     }
@@ -391,6 +404,9 @@ function crossFieldProblems(c: StackConfig): ConfigProblem[] {
 
     // Availability of the edge and the mesh.
     if (nonDev && c.edge.controllerReplicas < 2) fail(["edge", "controllerReplicas"], `${c.environment} runs at least two ingress replicas`);
+    if (c.edge.authorizer.digest === undefined && c.edge.authorizer.image === undefined) {
+        fail(["edge", "authorizer", "digest"], "is required: build and push the authorizer (`npm run image:pin` prints the steps) and pin its digest");
+    }
     if (nonDev && c.edge.authorizer.replicas < 2) fail(["edge", "authorizer", "replicas"], `${c.environment} runs at least two authorizer replicas`);
     if (prod && !c.mesh.highAvailability) fail(["mesh", "highAvailability"], "prod runs the Linkerd control plane in HA mode");
     const pki = c.mesh.pki;
@@ -630,6 +646,8 @@ function closest(word: string, candidates: string[]): string | undefined {
  * (so the offline plan runs), but `pulumi up` refuses to deploy them.
  */
 export const PLACEHOLDER_GUID_PREFIX = "00000000-0000-0000-0000-";
+/** An all-zero digest stands in for the first build of the edge authorizer. */
+export const PLACEHOLDER_DIGEST = `sha256:${"0".repeat(64)}`;
 const PLACEHOLDER_HOST = /(^|\.)example\.(com|net|org)$/;
 /** GitHub subjects under Microsoft's fictional Contoso stand in for the team's own repository. */
 const PLACEHOLDER_REPOSITORY = /^repo:contoso\//;
@@ -666,5 +684,6 @@ export function findPlaceholders(config: StackConfig): string[] {
     config.routes.forEach((route, i) => {
         if (route.host && PLACEHOLDER_HOST.test(route.host)) found.push(keyOf(["routes", i, "host"]));
     });
+    if (config.edge.authorizer.digest === PLACEHOLDER_DIGEST) found.push(keyOf(["edge", "authorizer", "digest"]));
     return found;
 }
