@@ -111,6 +111,12 @@ export function stackRequirements(config: StackConfig, subscriptionId: string): 
             why: "lets the cluster's nodes pull the edge authorizer",
             assignableRoles: ["AcrPull"],
         },
+        {
+            role: "Reader",
+            scope: `/subscriptions/${subscriptionId}`,
+            scopeLabel: `subscription ${subscriptionId}`,
+            why: "reads registrations, regional quota, the hub and its own role assignments (preflight)",
+        },
         { role: "Network Contributor", scope: hub.vnet, scopeLabel: `hub VNet ${names.bootstrap.hubVnet}`, why: "peers the hub with the platform VNet" },
         {
             role: PRIVATE_ENDPOINT_APPROVER_ROLE,
