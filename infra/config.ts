@@ -363,6 +363,7 @@ function crossFieldProblems(c: StackConfig): ConfigProblem[] {
     if (blocksOverlap(services, pods)) fail(["network", "serviceCidr"], `${services.text} overlaps the pod CIDR ${pods.text}`);
     // The hub is peered with the VNet; pods and services are NATed but must still not shadow it.
     const hub = parseIpv4Block(c.network.hubAddressSpace)!;
+    if (hub.prefix > 26) fail(["network", "hubAddressSpace"], `${hub.text} is too small: the hub holds a runner subnet and a private-endpoint subnet (at least a /26)`);
     for (const [key, block] of [["addressSpace", space], ["podCidr", pods], ["serviceCidr", services]] as const) {
         if (blocksOverlap(hub, block)) fail(["network", "hubAddressSpace"], `${hub.text} overlaps network.${key} ${block.text}`);
     }
