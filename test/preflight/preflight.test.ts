@@ -223,6 +223,26 @@ describe("preflight against stand-in Azure endpoints", function () {
             });
         });
 
+        it("checks preview features too, when a stack needs one (none does today: the list is empty by design)", async () => {
+            const requirements = { ...stackRequirements(config, SUBSCRIPTION), features: ["Microsoft.ContainerService/ExamplePreview"] };
+            const standin = await startStandin(preparedSubscription(requirements, config.tenantId, DEPLOYER));
+            try {
+                const results = await runPreflight({ requirements, tenantId: config.tenantId, environment: "prod", tokens: standin.tokensFor({ objectId: DEPLOYER, kind: "ServicePrincipal" }), endpoints: standin.endpoints, connect: tcpProbe });
+                assert.equal(results.find((r) => r.check.startsWith("resource providers"))!.status, "pass");
+            } finally {
+                await standin.close();
+            }
+            const bare = await startStandin(bareSubscription(requirements, config.tenantId, DEPLOYER));
+            try {
+                const results = await runPreflight({ requirements, tenantId: config.tenantId, environment: "prod", tokens: bare.tokensFor({ objectId: DEPLOYER, kind: "ServicePrincipal" }), endpoints: bare.endpoints, connect: tcpProbe });
+                const registrations = results.find((r) => r.check.startsWith("resource providers"))!;
+                assert.ok(registrations.messages.includes("preview feature Microsoft.ContainerService/ExamplePreview is NotRegistered"), registrations.messages.join("\n"));
+                assert.ok(registrations.fixes.includes("az feature register --namespace Microsoft.ContainerService --name ExamplePreview && az provider register --namespace Microsoft.ContainerService"));
+            } finally {
+                await bare.close();
+            }
+        });
+
         it("warns, without failing, when a user deploys (Graph access is delegated)", async () => {
             const run = await preflight(config, (needs) => preparedSubscription(needs, config.tenantId, DEPLOYER), {}, "User");
             assert.equal(run.byCheck("Microsoft Graph").status, "warn");
