@@ -175,7 +175,7 @@ const edgeSchema = z
             .string()
             .regex(/^[A-Za-z0-9-]{1,127}$/, { error: "expected a Key Vault certificate name" })
             .default("edge-tls")
-            .describe("Key Vault certificate used as the ingress default TLS certificate."),
+            .describe("Certificate (in the bootstrap hub's Key Vault) the edge hosts serve."),
         controllerReplicas: z.int().min(1).max(20).default(2).describe("NGINX ingress controller replicas."),
         rateLimit: rateLimitSchema.default({ requestsPerSecond: 50, burst: 100 }).describe("Default per-client rate limit for routes."),
         authorizer: z
