@@ -181,7 +181,7 @@ export function bootstrapSteps(config: StackConfig, needs: StackRequirements, ph
         {
             title: "Deployer roles, each at the narrowest scope where it can be granted (RBAC Administrator limited to the roles the program assigns)",
             commands: [
-                `az role definition list --name ${q(PRIVATE_ENDPOINT_APPROVER_ROLE)} --query '[0].id' -o tsv | grep -q . || az role definition create --role-definition ${q(customRole)} -o none`,
+                `[ -n "$(az role definition list --name ${q(PRIVATE_ENDPOINT_APPROVER_ROLE)} --query '[0].id' -o tsv)" ] || az role definition create --role-definition ${q(customRole)} -o none`,
                 ...deployerRoleCommands,
             ],
         },
@@ -189,10 +189,11 @@ export function bootstrapSteps(config: StackConfig, needs: StackRequirements, ph
             title: "Microsoft Graph application permissions of the deployer (you: Privileged Role Administrator in Entra)",
             commands: [
                 `GRAPH=$(az ad sp show --id ${MICROSOFT_GRAPH_APP_ID} --query id -o tsv)`,
-                ...needs.graphPermissions.map(
-                    (permission) =>
-                        `az rest --method POST --uri "https://graph.microsoft.com/v1.0/servicePrincipals/$GRAPH/appRoleAssignedTo" --body "{\\"principalId\\":\\"$DEPLOYER\\",\\"resourceId\\":\\"$GRAPH\\",\\"appRoleId\\":\\"$(az ad sp show --id ${MICROSOFT_GRAPH_APP_ID} --query "appRoles[?value=='${permission}'].id" -o tsv)\\"}" -o none || true  # ${permission} (already granted: Azure answers 400, ignored)`,
-                ),
+                ...needs.graphPermissions.flatMap((permission) => [
+                    `ROLE=$(az ad sp show --id ${MICROSOFT_GRAPH_APP_ID} --query "appRoles[?value=='${permission}'].id" -o tsv)`,
+                    `[ -n "$(az rest --method GET --uri "https://graph.microsoft.com/v1.0/servicePrincipals/$DEPLOYER/appRoleAssignments" --query "value[?appRoleId=='$ROLE'].id" -o tsv)" ] || ` +
+                        `az rest --method POST --uri "https://graph.microsoft.com/v1.0/servicePrincipals/$GRAPH/appRoleAssignedTo" --body "{\\"principalId\\":\\"$DEPLOYER\\",\\"resourceId\\":\\"$GRAPH\\",\\"appRoleId\\":\\"$ROLE\\"}" -o none  # ${permission}`,
+                ]),
             ],
         },
         {
@@ -202,7 +203,7 @@ export function bootstrapSteps(config: StackConfig, needs: StackRequirements, ph
                 `install the Azure CLI, kubelogin, Node.js, the Pulumi CLI and Docker, and register it as a GitHub self-hosted runner with the labels self-hosted,linux,amlmesh-${env} ` +
                 `(the CI workflows use runs-on: [self-hosted, linux, amlmesh-${env}]). Registration needs a short-lived token from the repository settings, which is why this step is manual.`,
             commands: [
-                `az vm list -g ${hubRg} --query "[?identity.userAssignedIdentities && contains(keys(identity.userAssignedIdentities) | join(',', @), '${b.deployerIdentity}')].name" -o tsv | grep -q . || { echo "no VM with the deployer identity in ${hubRg} yet"; exit 1; }`,
+                `[ -n "$(az vm list -g ${hubRg} --query "[?identity.userAssignedIdentities && contains(join(',', keys(identity.userAssignedIdentities)), '${b.deployerIdentity}')].name" -o tsv)" ] || { echo "no VM with the deployer identity in ${hubRg} yet"; exit 1; }`,
             ],
         },
         {
