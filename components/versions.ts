@@ -37,9 +37,11 @@ export const NGINX_INGRESS = {
 } as const;
 
 /**
- * The edge authorizer (services/edge-authorizer), built by CI into the platform registry as
- * `<registry>/edge-authorizer:<tag>`. The tag is the service's package.json version (a test
- * keeps the two equal); a stack may pin another build with `edge.authorizer.image`.
+ * The edge authorizer (services/edge-authorizer), built on the deploy runner into the bootstrap
+ * hub's registry as `<hub registry>/edge-authorizer:<tag>` (`npm run image:pin`); pods run it by
+ * the digest the stack file pins (`edge.authorizer.digest`). The tag is the service's
+ * package.json version (a test keeps the two equal); a stack may name another build with
+ * `edge.authorizer.image`.
  */
 export const EDGE_AUTHORIZER_IMAGE = { repository: "edge-authorizer", tag: "0.1.0" } as const;
 

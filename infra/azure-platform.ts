@@ -16,6 +16,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "../components/azure/aks-cluster";
 import type { AzureContext } from "../components/azure/context";
 import { ContainerRegistry } from "../components/azure/container-registry";
+import { Hub } from "../components/azure/hub";
 import { KeyVault } from "../components/azure/key-vault";
 import { MlKubernetesCompute, type InferenceRouter, type MlNamespace } from "../components/azure/ml-kubernetes-compute";
 import { MlStorage } from "../components/azure/ml-storage";
@@ -43,7 +44,7 @@ export interface MlClusterPreparation {
 /** What the Kubernetes side provides the Azure side while it is being built. */
 export interface AzurePlatformHooks {
     /** Called once the cluster and the Key Vault exist, before Azure ML is attached to the cluster. */
-    prepareMlOnCluster(foundation: { kubernetesProvider: Provider; keyVault: KeyVault; resourceGroup: resources.ResourceGroup }): MlClusterPreparation;
+    prepareMlOnCluster(foundation: { kubernetesProvider: Provider; keyVault: KeyVault; resourceGroup: PlatformResourceGroup }): MlClusterPreparation;
 }
 
 /** Name of the Secret (in the `azureml` namespace) with the inference router's TLS certificate. */
@@ -56,8 +57,18 @@ export interface CallerWorkload {
     clientId: pulumi.Output<string>;
 }
 
+/** The platform resource group: created by the bootstrap, so the deployer can hold roles on it. */
+export interface PlatformResourceGroup {
+    id: pulumi.Output<string>;
+    name: pulumi.Output<string>;
+}
+
 export interface AzurePlatform {
-    resourceGroup: resources.ResourceGroup;
+    resourceGroup: PlatformResourceGroup;
+    /** The bootstrap hub: network path for the runner, edge certificate, authorizer image. */
+    hub: Hub;
+    /** The kubelet's AcrPull on the hub registry (authorizer pods wait for it). */
+    hubKubeletPull: pulumi.Resource;
     monitoring: Monitoring;
     keyVault: KeyVault;
     workspace: MlWorkspace;
@@ -87,7 +98,10 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
     const tags = platformTags(config);
     const zoned = config.cluster.availabilityZones.length > 0;
 
-    const resourceGroup = new resources.ResourceGroup("platform", { resourceGroupName: names.resourceGroup, location: config.location, tags });
+    // Looked up, not created: Azure grants roles only on a scope that exists, and the deployer's
+    // roles (RBAC Administrator above all) are granted on this group before the first run.
+    const group = resources.getResourceGroupOutput({ resourceGroupName: names.resourceGroup });
+    const resourceGroup: PlatformResourceGroup = { id: group.id, name: group.name };
     // One lookup of who is deploying where: the subscription (role definition IDs are
     // subscription-scoped) and the deployer's object ID and kind (a user locally, a service
     // principal or managed identity in CI; Azure rejects an assignment with the wrong kind).
@@ -118,6 +132,12 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
         publicInboundPorts: config.edge.exposure === "public" ? [443] : [],
     });
     const shared = { context, privateLinks: network, diagnostics: monitoring };
+    const hub = new Hub("hub", {
+        context,
+        names: names.bootstrap,
+        platformVnet: { id: network.vnetId, name: network.vnet.name },
+        privateLinks: network,
+    });
     // Developer ranges (which the config admits in dev only) open default-deny firewalls;
     // without them there is no public endpoint.
     const publicAccess: PublicEndpointAccess =
@@ -148,8 +168,10 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
         skuTier: config.cluster.skuTier,
         apiServer:
             config.cluster.apiServer.access === "private"
-                ? { access: "private" }
+                ? { access: "private", privateDnsZoneId: hub.apiServerDnsZoneId, vnetId: network.vnetId }
                 : { access: "public", authorizedRanges: config.cluster.apiServer.authorizedRanges },
+        // The runner sits in the hub; a private API server is reachable only once the peering is up.
+        apiServerPath: config.cluster.apiServer.access === "private" ? hub.peerings : [],
         nodeSubnetId: network.subnets.aksNodes.id,
         systemPool: config.cluster.systemPool,
         userPool: config.cluster.userPool,
@@ -169,8 +191,9 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
         deployer,
         identityNames: { controlPlane: names.identity("aks-control-plane"), kubelet: names.identity("aks-kubelet") },
     });
-    // Nodes pull the platform images (edge authorizer, model servers) with the kubelet identity.
+    // Nodes pull the platform images (model servers) and the edge authorizer (hub) with the kubelet identity.
     registry.grantPull(cluster.kubeletIdentity.principal);
+    const hubKubeletPull = hub.grantPull(cluster.kubeletIdentity.principal);
 
     const workloadIdentity: WorkloadIdentityFactory = (name, binding, opts) =>
         new WorkloadIdentity(
@@ -259,6 +282,8 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
 
     return {
         resourceGroup,
+        hub,
+        hubKubeletPull,
         monitoring,
         keyVault,
         workspace,

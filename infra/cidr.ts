@@ -25,6 +25,18 @@ function toNumber(address: string): number {
     return address.split(".").reduce((value, octet) => value * 256 + Number(octet), 0);
 }
 
+function toAddress(value: number): string {
+    return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+}
+
+/** The two halves of a block (`10.0.0.0/24` → `10.0.0.0/25`, `10.0.0.128/25`). */
+export function splitBlock(block: Ipv4Block): [string, string] {
+    if (block.prefix >= 32) throw new Error(`${block.text} cannot be split`);
+    const start = toNumber(block.address);
+    const half = 2 ** (32 - block.prefix - 1);
+    return [`${toAddress(start)}/${block.prefix + 1}`, `${toAddress(start + half)}/${block.prefix + 1}`];
+}
+
 /** True when the address has no bits set beyond the prefix (10.0.0.0/16, not 10.0.1.0/16). */
 export function isNetworkAddress(block: Ipv4Block): boolean {
     return toNumber(block.address) % 2 ** (32 - block.prefix) === 0;

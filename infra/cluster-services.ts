@@ -33,15 +33,21 @@ export interface WorkloadIdentityHandle {
 export interface ClusterServiceDeps<I extends WorkloadIdentityHandle = WorkloadIdentityHandle> {
     /** Provider for the AKS cluster (created from its user kubeconfig); every Kubernetes object uses it. */
     kubernetesProvider: k8s.Provider;
-    /** The platform Key Vault: mesh trust anchor keys go in, the edge TLS certificate comes out. */
-    keyVault: {
-        name: pulumi.Input<string>;
-        resourceGroupName: pulumi.Input<string>;
+    /** The platform Key Vault: mesh trust anchor keys go in. */
+    keyVault: { name: pulumi.Input<string>; resourceGroupName: pulumi.Input<string> };
+    /**
+     * Where the edge certificate lives: a vault that exists before the first run (the bootstrap
+     * hub's), since a vault created by the run has no certificate when the controller starts.
+     */
+    edgeCertificate: {
+        keyVaultName: pulumi.Input<string>;
         /**
          * Grants the identity read access to one secret (the scope `<vault>/secrets/<name>`; a
          * certificate's secret carries its private key). Returns the role assignment.
          */
         grantSecretRead(identity: I, secretName: string): pulumi.Resource;
+        /** What the cluster's path to the vault needs (its private endpoint in the platform VNet). */
+        reachable: pulumi.Resource[];
     };
     /**
      * Creates a user-assigned managed identity federated with `system:serviceaccount:<ns>:<sa>`
@@ -50,8 +56,13 @@ export interface ClusterServiceDeps<I extends WorkloadIdentityHandle = WorkloadI
     createWorkloadIdentity(name: string, subject: { namespace: string; serviceAccount: string }): I;
     /** The API app registration whose tokens the edge accepts. */
     api: { clientId: pulumi.Input<string>; identifierUri: pulumi.Input<string> };
-    /** Login server of the platform registry (`<name>.azurecr.io`), for the default authorizer image. */
-    registryLoginServer: pulumi.Input<string>;
+    /** The registry the authorizer image is pushed to before the run (the bootstrap hub's). */
+    imageRegistry: {
+        /** `<name>.azurecr.io`. */
+        loginServer: pulumi.Input<string>;
+        /** What pulls need: the kubelet's AcrPull and the registry's private endpoint. */
+        pullReady: pulumi.Resource[];
+    };
     /** The Azure ML inference router (azureml-fe), published like any protected route. */
     inferenceRouter: InferenceRouterFacts;
     /** In-cluster callers from the access matrix, with the managed identities the Azure side made for them. */
@@ -59,9 +70,7 @@ export interface ClusterServiceDeps<I extends WorkloadIdentityHandle = WorkloadI
 }
 
 /** What the mesh alone needs (it can be deployed before the rest, e.g. for the ML namespace). */
-export type MeshDeps = Pick<ClusterServiceDeps, "kubernetesProvider"> & {
-    keyVault: { name: pulumi.Input<string>; resourceGroupName: pulumi.Input<string> };
-};
+export type MeshDeps = Pick<ClusterServiceDeps, "kubernetesProvider" | "keyVault">;
 
 /** The Azure ML inference router as the ML extension installs it. */
 export interface InferenceRouterFacts {
@@ -229,7 +238,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
         namespace: CLUSTER_NAMES.ingressNamespace,
         serviceAccount: CLUSTER_NAMES.ingressServiceAccount,
     });
-    const certificateGrant = deps.keyVault.grantSecretRead(ingressIdentity, config.edge.tlsCertificateName);
+    const certificateGrant = deps.edgeCertificate.grantSecretRead(ingressIdentity, config.edge.tlsCertificateName);
     const ingress = new IngressController(
         "nginx-ingress",
         {
@@ -242,18 +251,16 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
             clientAddress: config.edge.clientAddress,
             defaultTls: {
                 certificateName: config.edge.tlsCertificateName,
-                keyVaultName: deps.keyVault.name,
+                keyVaultName: deps.edgeCertificate.keyVaultName,
                 tenantId: config.tenantId,
                 clientId: ingressIdentity.clientId,
             },
-            identityReady: [certificateGrant, ...(pulumi.Resource.isInstance(ingressIdentity) ? [ingressIdentity] : [])],
+            identityReady: [certificateGrant, ...deps.edgeCertificate.reachable, ...(pulumi.Resource.isInstance(ingressIdentity) ? [ingressIdentity] : [])],
         },
         k8sOpts,
     );
 
-    const authorizerImage = pulumi.output(
-        config.edge.authorizer.image ?? pulumi.interpolate`${deps.registryLoginServer}/${EDGE_AUTHORIZER_IMAGE.repository}:${EDGE_AUTHORIZER_IMAGE.tag}`,
-    );
+    const authorizerImage = pulumi.output(config.edge.authorizer.image ?? authorizerImageRef(deps.imageRegistry.loginServer, config));
     const authorizer = new EdgeAuthorizer(
         "edge-authorizer",
         {
@@ -265,6 +272,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
             audiences: [deps.api.identifierUri, deps.api.clientId],
             ingress: ingress.identity,
             probeNetworks: linkerd.probeNetworks,
+            imageReady: deps.imageRegistry.pullReady,
         },
         k8sOpts,
     );
@@ -337,3 +345,10 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
     return { ...mesh, ingress, authorizer, routes, hosts, callerAccounts, authorizerImage, modelScoring };
 }
 
+
+/** `<registry>/edge-authorizer@<digest>`: the build pinned in the stack config (config validation requires digest or image). */
+function authorizerImageRef(loginServer: pulumi.Input<string>, config: StackConfig): pulumi.Output<string> {
+    const digest = config.edge.authorizer.digest;
+    if (!digest) throw new Error("edge.authorizer.digest is required when edge.authorizer.image is not set");
+    return pulumi.interpolate`${loginServer}/${EDGE_AUTHORIZER_IMAGE.repository}@${digest}`;
+}

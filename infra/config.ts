@@ -71,6 +71,9 @@ const httpsUrl = z.url({ protocol: /^https$/, error: "expected an https:// URL" 
 const networkSchema = z
     .strictObject({
         addressSpace: cidr.describe("Address space of the platform VNet."),
+        hubAddressSpace: cidr.describe(
+            "Address space of the bootstrap hub VNet (deploy runner, API server DNS zone link); peered with the platform VNet, so it must not overlap it.",
+        ),
         subnets: z
             .strictObject({
                 aksNodes: cidr.describe("Subnet for the AKS node pools (pods use the overlay pod CIDR)."),
@@ -185,7 +188,7 @@ const edgeSchema = z
             .string()
             .regex(/^[A-Za-z0-9-]{1,127}$/, { error: "expected a Key Vault certificate name" })
             .default("edge-tls")
-            .describe("Key Vault certificate used as the ingress default TLS certificate."),
+            .describe("Certificate (in the bootstrap hub's Key Vault) the edge hosts serve."),
         controllerReplicas: z.int().min(1).max(20).default(2).describe("NGINX ingress controller replicas."),
         rateLimit: rateLimitSchema.default({ requestsPerSecond: 50, burst: 100 }).describe("Default per-client rate limit for routes."),
         clientAddress: z
@@ -205,7 +208,12 @@ const edgeSchema = z
             .describe("How the edge learns the caller's address (per-client rate limits, access logs) behind a gateway."),
         authorizer: z
             .strictObject({
-                image: pinnedImage.optional().describe("Edge authorizer image; defaults to the platform registry's build of this repository."),
+                digest: z
+                    .string()
+                    .regex(/^sha256:[a-f0-9]{64}$/, { error: "expected an image digest sha256:<64 hex digits>" })
+                    .optional()
+                    .describe("Digest of the edge-authorizer build in the bootstrap registry (written by `npm run image:pin`)."),
+                image: pinnedImage.optional().describe("Full image reference of another build; overrides digest."),
                 replicas: z.int().min(1).max(20).default(2).describe("Authorizer replicas (at least 2 outside dev)."),
             })
             .prefault({})
@@ -400,6 +408,12 @@ function crossFieldProblems(c: StackConfig, today: Date): ConfigProblem[] {
     if (blocksOverlap(pods, space)) fail(["network", "podCidr"], `${pods.text} overlaps the VNet address space ${space.text}`);
     if (blocksOverlap(services, space)) fail(["network", "serviceCidr"], `${services.text} overlaps the VNet address space ${space.text}`);
     if (blocksOverlap(services, pods)) fail(["network", "serviceCidr"], `${services.text} overlaps the pod CIDR ${pods.text}`);
+    // The hub is peered with the VNet; pods and services are NATed but must still not shadow it.
+    const hub = parseIpv4Block(c.network.hubAddressSpace)!;
+    if (hub.prefix > 26) fail(["network", "hubAddressSpace"], `${hub.text} is too small: the hub holds a runner subnet and a private-endpoint subnet (at least a /26)`);
+    for (const [key, block] of [["addressSpace", space], ["podCidr", pods], ["serviceCidr", services]] as const) {
+        if (blocksOverlap(hub, block)) fail(["network", "hubAddressSpace"], `${hub.text} overlaps network.${key} ${block.text}`);
+    }
     if (!addressInBlock(c.network.dnsServiceIp, services)) {
         fail(["network", "dnsServiceIp"], `${c.network.dnsServiceIp} is outside serviceCidr ${services.text}`);
     }
@@ -453,6 +467,9 @@ function crossFieldProblems(c: StackConfig, today: Date): ConfigProblem[] {
 
     // Availability of the edge and the mesh.
     if (nonDev && c.edge.controllerReplicas < 2) fail(["edge", "controllerReplicas"], `${c.environment} runs at least two ingress replicas`);
+    if (c.edge.authorizer.digest === undefined && c.edge.authorizer.image === undefined) {
+        fail(["edge", "authorizer", "digest"], "is required: build and push the authorizer (`npm run image:pin` prints the steps) and pin its digest");
+    }
     if (nonDev && c.edge.authorizer.replicas < 2) fail(["edge", "authorizer", "replicas"], `${c.environment} runs at least two authorizer replicas`);
     if (prod && !c.mesh.highAvailability) fail(["mesh", "highAvailability"], "prod runs the Linkerd control plane in HA mode");
     const pki = c.mesh.pki;
@@ -770,6 +787,8 @@ export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.co
 const GITHUB_ENVIRONMENT_SUBJECT = /^repo:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+:environment:[^:\s]+$/;
 
 export const PLACEHOLDER_GUID_PREFIX = "00000000-0000-0000-0000-";
+/** An all-zero digest stands in for the first build of the edge authorizer. */
+export const PLACEHOLDER_DIGEST = `sha256:${"0".repeat(64)}`;
 const PLACEHOLDER_HOST = /(^|\.)example\.(com|net|org)$/;
 /** GitHub subjects under Microsoft's fictional Contoso stand in for the team's own repository. */
 const PLACEHOLDER_REPOSITORY = /^repo:contoso\//;
@@ -806,5 +825,6 @@ export function findPlaceholders(config: StackConfig): string[] {
     config.routes.forEach((route, i) => {
         if (route.host && PLACEHOLDER_HOST.test(route.host)) found.push(keyOf(["routes", i, "host"]));
     });
+    if (config.edge.authorizer.digest === PLACEHOLDER_DIGEST) found.push(keyOf(["edge", "authorizer", "digest"]));
     return found;
 }

@@ -40,6 +40,27 @@ export interface PlatformNames {
     apiIdentifierUri: string;
     /** Prefix of the display names of caller app registrations. */
     displayNamePrefix: string;
+    /** What the bootstrap creates before the first `pulumi up` (`npm run bootstrap`); the program only refers to it. */
+    bootstrap: BootstrapNames;
+}
+
+export interface BootstrapNames {
+    /** The hub resource group: runner network, API server DNS zone, state, secrets-provider vault, image registry. */
+    resourceGroup: string;
+    hubVnet: string;
+    runnerSubnet: string;
+    /** Holds the Pulumi secrets-provider key and the edge certificate; 3-24 characters, globally unique. */
+    keyVault: string;
+    /** Holds the edge authorizer image; globally unique. */
+    registry: string;
+    /** Pulumi state (blob container `state`); globally unique. */
+    stateStorage: string;
+    /** The deployer's user-assigned identity (federated with the CI environment). */
+    deployerIdentity: string;
+    /** Key (in `keyVault`) of the Pulumi secrets provider. */
+    secretsProviderKey: string;
+    /** Bring-your-own private DNS zone of the AKS API server, linked to the hub (AKS requires this name form). */
+    apiServerDnsZone: string;
 }
 
 export function platformNames(config: Pick<StackConfig, "namePrefix" | "environment" | "tenantId" | "location">): PlatformNames {
@@ -65,5 +86,16 @@ export function platformNames(config: Pick<StackConfig, "namePrefix" | "environm
         apiApplication: `${base}-platform-api`,
         apiIdentifierUri: `api://${tenantId}/${base}-platform`,
         displayNamePrefix: base,
+        bootstrap: {
+            resourceGroup: `rg-${base}-bootstrap`,
+            hubVnet: `vnet-${base}-hub`,
+            runnerSubnet: "snet-runner",
+            keyVault: `kv-${prefix}-${short}b-${suffix}`,
+            registry: `cr${prefix}${short}b${suffix}`,
+            stateStorage: `st${prefix}${short}b${suffix}`,
+            deployerIdentity: `id-${base}-deployer`,
+            secretsProviderKey: `pulumi-${environment}`,
+            apiServerDnsZone: `privatelink.${location}.azmk8s.io`,
+        },
     };
 }

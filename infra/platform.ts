@@ -58,14 +58,18 @@ function prepareMlOnCluster(config: StackConfig, mesh: ClusterMesh, deps: Pick<M
 function clusterDeps(azure: AzurePlatform): ClusterServiceDeps<WorkloadIdentity> {
     return {
         kubernetesProvider: azure.kubernetesProvider,
-        keyVault: {
-            name: azure.keyVault.name,
-            resourceGroupName: azure.resourceGroup.name,
-            grantSecretRead: (identity, secretName) => azure.keyVault.grantSecretsRead(identity.principal, { secretName }),
+        keyVault: { name: azure.keyVault.name, resourceGroupName: azure.resourceGroup.name },
+        edgeCertificate: {
+            keyVaultName: azure.hub.keyVault.name,
+            grantSecretRead: (identity, secretName) => azure.hub.grantSecretRead(identity.principal, secretName),
+            reachable: [azure.hub.vaultEndpoint.endpoint, azure.hub.vaultEndpoint.dnsZoneGroup],
         },
         createWorkloadIdentity: (name, subject) => azure.workloadIdentity(name, subject),
         api: { clientId: azure.api.clientId, identifierUri: azure.api.identifierUri },
-        registryLoginServer: azure.registryLoginServer,
+        imageRegistry: {
+            loginServer: azure.hub.registry.loginServer,
+            pullReady: [azure.hubKubeletPull, azure.hub.registryEndpoint.endpoint, azure.hub.registryEndpoint.dnsZoneGroup],
+        },
         inferenceRouter: azure.ml.inferenceRouter,
         workloadCallers: azure.callerWorkloads,
     };

@@ -35,8 +35,18 @@ export interface NodePoolSpec {
 }
 
 export type ApiServerExposure =
-    /** API server only on the VNet (private cluster, AKS-managed private DNS zone). */
-    | { access: "private" }
+    /**
+     * API server only on the VNet (private cluster) with a bring-your-own private DNS zone: the
+     * AKS-managed one sits in the locked node resource group, linked to the cluster VNet only,
+     * so nothing outside that VNet (the deploy runner) could resolve the API server.
+     */
+    | {
+          access: "private";
+          /** `privatelink.<region>.azmk8s.io` zone, linked to the runner's VNet. */
+          privateDnsZoneId: pulumi.Input<string>;
+          /** The cluster VNet; AKS links the zone to it. */
+          vnetId: pulumi.Input<string>;
+      }
     /** Public API server reachable only from these CIDRs. */
     | { access: "public"; authorizedRanges: string[] };
 
@@ -104,6 +114,8 @@ export interface AksClusterArgs {
     secretRotationInterval?: string;
     /** `kubelogin --login` mode written into the provider's kubeconfig (default `azurecli`). */
     kubeloginMode?: KubeloginMode;
+    /** What must exist before `pulumi up` can reach the API server (the peering to the runner's VNet). */
+    apiServerPath?: pulumi.Resource[];
 }
 
 export class AksCluster extends pulumi.ComponentResource {
@@ -149,6 +161,15 @@ export class AksCluster extends pulumi.ComponentResource {
             }),
             setupGrants.grant("Network Contributor", this.controlPlaneIdentity.principal, args.nodeSubnetId, { scopeLabel: "AKS node subnet" }),
         ];
+        if (args.apiServer.access === "private") {
+            // A private cluster with its own zone: AKS writes the API server's record there and links it to the cluster VNet.
+            prerequisites.push(
+                setupGrants.grant("Private DNS Zone Contributor", this.controlPlaneIdentity.principal, args.apiServer.privateDnsZoneId, {
+                    scopeLabel: "API server private DNS zone",
+                }),
+                setupGrants.grant("Network Contributor", this.controlPlaneIdentity.principal, args.apiServer.vnetId, { qualifier: "vnet", scopeLabel: "AKS VNet" }),
+            );
+        }
 
         // --- The cluster -------------------------------------------------------------------------
         const zones = args.availabilityZones.length > 0 ? { availabilityZones: args.availabilityZones } : {};
@@ -172,7 +193,7 @@ export class AksCluster extends pulumi.ComponentResource {
         });
         const apiServerAccessProfile =
             args.apiServer.access === "private"
-                ? { enablePrivateCluster: true, privateDNSZone: "system", enablePrivateClusterPublicFQDN: false }
+                ? { enablePrivateCluster: true, privateDNSZone: args.apiServer.privateDnsZoneId, enablePrivateClusterPublicFQDN: false }
                 : { enablePrivateCluster: false, authorizedIPRanges: args.apiServer.authorizedRanges };
 
         this.cluster = new containerservice.ManagedCluster(
@@ -282,8 +303,9 @@ export class AksCluster extends pulumi.ComponentResource {
         this.provider = new KubernetesProvider(
             `${name}-k8s`,
             { kubeconfig: this.kubeconfig },
-            // Kubernetes calls fail with 403 until the deployer's role assignment exists.
-            { parent: this, dependsOn: [deployerAdmin] },
+            // Kubernetes calls fail with 403 until the deployer's role assignment exists, and time
+            // out until the runner's network reaches the API server.
+            { parent: this, dependsOn: [deployerAdmin, ...(args.apiServerPath ?? [])] },
         );
 
         this.registerOutputs({ id: this.id, name: this.name, oidcIssuerUrl: this.oidcIssuerUrl, kubeletClientId: this.kubeletIdentity.clientId });

@@ -2,10 +2,16 @@
  * The AKS cluster attached to the Azure ML workspace as Kubernetes compute (for online
  * inference): the `Microsoft.AzureML.Kubernetes` cluster extension, pinned, with its inference
  * router (`azureml-fe`) behind a ClusterIP service so only the NGINX edge fronts it, HTTPS only;
- * AKS Trusted Access for the workspace, so Azure ML works on a cluster whose local accounts are
- * disabled; and the `Kubernetes` compute bound to a namespace that must already exist.
+ * and the `Kubernetes` compute bound to a namespace that must already exist.
+ *
+ * Local accounts are disabled, so Azure ML reaches the cluster through AKS Trusted Access. Azure
+ * ML creates the `Microsoft.MachineLearningServices/workspaces/mlworkload` role binding itself
+ * when the compute is attached (Azure/AML-Kubernetes `docs/azureml-aks-ta-support.md`, current
+ * since July 2024; the older preview text asked users to create it). The program therefore makes
+ * none: a binding of its own would be a second one beside Azure ML's, and a compute attached
+ * right after a new binding (which takes minutes to act) is one of the targets that doc says
+ * do not work.
  */
-import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,7 +20,7 @@ import type { AzureContext } from "./context";
 import { systemIdentityPrincipal, type Principal } from "./principal";
 
 export const AZUREML_EXTENSION_TYPE = "Microsoft.AzureML.Kubernetes";
-/** Trusted Access role that lets one workspace manage ML workloads on the cluster. */
+/** Trusted Access role Azure ML binds for the workspace when the compute is attached. */
 export const AZUREML_TRUSTED_ACCESS_ROLE = "Microsoft.MachineLearningServices/workspaces/mlworkload";
 /** Namespace the extension installs into (fixed by the extension). */
 export const AZUREML_EXTENSION_NAMESPACE = "azureml";
@@ -63,8 +69,6 @@ export interface MlKubernetesComputeArgs {
     computeName: string;
     /** Name of the cluster extension resource. */
     extensionName?: string;
-    /** Name of the Trusted Access role binding (1-24 characters). */
-    trustedAccessBindingName?: string;
     /**
      * Inference router settings. `tls.secretName` must exist in the `azureml` namespace with
      * `cert.pem`/`key.pem` before the router can start: pass what creates it (and the
@@ -79,7 +83,6 @@ export interface MlKubernetesComputeArgs {
 
 export class MlKubernetesCompute extends pulumi.ComponentResource {
     readonly extension: kubernetesconfiguration.Extension;
-    readonly trustedAccess: containerservice.TrustedAccessRoleBinding;
     readonly compute: machinelearningservices.Compute;
     /** System identity of the Kubernetes compute: pulls model images and reads model files. */
     readonly identity: Principal;
@@ -121,18 +124,6 @@ export class MlKubernetesCompute extends pulumi.ComponentResource {
             { parent: this, dependsOn: args.extensionPrerequisites ?? [] },
         );
 
-        this.trustedAccess = new containerservice.TrustedAccessRoleBinding(
-            `${name}-trusted-access`,
-            {
-                resourceGroupName: context.resourceGroupName,
-                resourceName: args.cluster.name,
-                trustedAccessRoleBindingName: args.trustedAccessBindingName ?? "azureml-workspace",
-                sourceResourceId: args.workspace.id,
-                roles: [AZUREML_TRUSTED_ACCESS_ROLE],
-            },
-            { parent: this },
-        );
-
         this.compute = new machinelearningservices.Compute(
             `${name}-compute`,
             {
@@ -150,8 +141,8 @@ export class MlKubernetesCompute extends pulumi.ComponentResource {
                     properties: { namespace: args.namespace.name },
                 },
             },
-            // Attach only once the extension runs, the workspace is trusted and the namespace exists.
-            { parent: this, dependsOn: [this.extension, this.trustedAccess, args.namespace.resource] },
+            // Attach only once the extension runs and the namespace exists; attaching makes Azure ML's Trusted Access binding.
+            { parent: this, dependsOn: [this.extension, args.namespace.resource] },
         );
         this.identity = systemIdentityPrincipal(`Kubernetes compute ${args.computeName}`, this.compute.identity, "ml-kubernetes-compute");
 

@@ -27,6 +27,8 @@ export const BUILT_IN_ROLES = {
     // What the AKS control-plane identity needs on the resources it manages for the cluster
     "Managed Identity Operator": "f1a07417-d97a-45cb-824c-7a7467783830",
     "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
+    // A bring-your-own private DNS zone for a private API server
+    "Private DNS Zone Contributor": "b12aa53e-6015-4669-85d0-8515ebb3ae7f",
 } as const;
 
 export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;

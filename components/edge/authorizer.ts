@@ -39,6 +39,8 @@ export interface EdgeAuthorizerArgs {
     /** Container port (`AUTHZ_PORT`) and Service port. */
     port?: number;
     resources?: { requests: Record<string, string>; limits: Record<string, string> };
+    /** What image pulls need before pods start (the kubelet's registry grant, the registry's private endpoint). */
+    imageReady?: pulumi.Input<pulumi.Resource>[];
 }
 
 const APP = "edge-authorizer";
@@ -139,7 +141,7 @@ export class EdgeAuthorizer extends pulumi.ComponentResource {
                     },
                 },
             },
-            { ...childOpts, dependsOn: [...args.namespace.ready, serviceAccount] },
+            { ...childOpts, dependsOn: [...args.namespace.ready, serviceAccount, ...(args.imageReady ?? [])] },
         );
 
         new k8s.core.v1.Service(

@@ -10,8 +10,12 @@
  *   timings, no phone-home telemetry, no plain-HTTP listener on the load balancer;
  * - a LoadBalancer Service, internal or public, with `externalTrafficPolicy: Local`;
  * - its default TLS certificate read from Key Vault by the Secrets Store CSI driver with the
- *   controller's own workload identity, synced into a `kubernetes.io/tls` Secret that the
- *   controller and the host VirtualServers use. No certificate passes through Pulumi.
+ *   controller's own workload identity, synced into a `kubernetes.io/tls` Secret that the host
+ *   VirtualServers use. No certificate passes through Pulumi. It is not the controller's
+ *   default-server secret: the controller exits at start when that Secret is missing
+ *   (cmd/nginx-ingress/main.go, v5.5.4), and the CSI driver syncs it only after a pod mounts
+ *   the volume. Without one, the default server rejects TLS handshakes for unknown hosts, and
+ *   a VirtualServer whose Secret is not there yet does the same until it appears.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -136,7 +140,6 @@ export class IngressController extends pulumi.ComponentResource {
                 values: ingressControllerValues({
                     ...args,
                     ingressClassName,
-                    tlsSecret: `${namespace}/${secretName}`,
                     secretProviderClass: spcName,
                 }),
             },
@@ -197,7 +200,6 @@ function realIpEntries(clientAddress: IngressControllerArgs["clientAddress"]): R
 
 interface ValuesInput extends IngressControllerArgs {
     ingressClassName: string;
-    tlsSecret: string;
     secretProviderClass: string;
 }
 
@@ -216,7 +218,6 @@ function ingressControllerValues(args: ValuesInput): Record<string, unknown> {
         enableCertManager: false,
         enableExternalDNS: false,
         enableOIDC: false,
-        defaultTLS: { secret: args.tlsSecret },
         config: {
             entries: {
                 "log-format": ACCESS_LOG_FORMAT,

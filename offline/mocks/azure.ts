@@ -38,6 +38,11 @@ const ARM_TYPES: Record<string, ArmType> = {
         nameInput: "subnetName",
         parents: [{ input: "virtualNetworkName", segment: "subnets" }],
     },
+    "network:VirtualNetworkPeering": {
+        arm: "Microsoft.Network/virtualNetworks",
+        nameInput: "virtualNetworkPeeringName",
+        parents: [{ input: "virtualNetworkName", segment: "virtualNetworkPeerings" }],
+    },
     "network:NetworkSecurityGroup": { arm: "Microsoft.Network/networkSecurityGroups", nameInput: "networkSecurityGroupName" },
     "network:PrivateEndpoint": {
         arm: "Microsoft.Network/privateEndpoints",
@@ -274,6 +279,11 @@ export function azureNativeCall(token: string, inputs: Record<string, unknown>, 
                 subscriptionId: OFFLINE_SUBSCRIPTION_ID,
                 tenantId: ctx.tenantId,
             };
+        // The platform resource group is created by the bootstrap; the program only reads it.
+        case "azure-native:resources:getResourceGroup": {
+            const name = String(inputs.resourceGroupName);
+            return { id: `/subscriptions/${OFFLINE_SUBSCRIPTION_ID}/resourceGroups/${name}`, name, location: ctx.location, type: "Microsoft.Resources/resourceGroups" };
+        }
         case "azure-native:containerservice:listManagedClusterUserCredentials": {
             const cluster = String(inputs.resourceName);
             const kubeconfig = [

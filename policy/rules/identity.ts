@@ -55,8 +55,8 @@ const aksLocalAccounts = resourcePolicy({
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps:
-        "Set disableLocalAccounts: true on the ManagedCluster (requires Entra ID integration). Grant the Azure ML extension " +
-        "Trusted Access (containerservice.TrustedAccessRoleBinding) instead of relying on local credentials.",
+        "Set disableLocalAccounts: true on the ManagedCluster (requires Entra ID integration). Azure ML reaches such a cluster " +
+        "through AKS Trusted Access, whose mlworkload role binding it creates when the compute is attached.",
     controls: { soc2: ["CC6.1", "CC6.2"], hipaa: ["164.312(a)(2)(i)", "164.312(d)"] },
     resourceTypes: [RESOURCE_TYPES.managedCluster],
     validate: (cluster, _args, reportViolation) => {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { addressInBlock, blockContains, blocksOverlap, isNetworkAddress, parseIpv4Block } from "../../infra/cidr";
+import { addressInBlock, blockContains, blocksOverlap, isNetworkAddress, parseIpv4Block, splitBlock } from "../../infra/cidr";
 
 const block = (text: string) => {
     const parsed = parseIpv4Block(text);
@@ -31,5 +31,11 @@ describe("IPv4 blocks (node:net BlockList)", () => {
         assert.equal(addressInBlock("172.16.0.10", block("172.16.0.0/16")), true);
         assert.equal(addressInBlock("172.17.0.10", block("172.16.0.0/16")), false);
         assert.equal(addressInBlock("172.16.0", block("0.0.0.0/0")), false);
+    });
+
+    it("splits a block into its two halves", () => {
+        assert.deepEqual(splitBlock(block("10.0.0.0/24")), ["10.0.0.0/25", "10.0.0.128/25"]);
+        assert.deepEqual(splitBlock(block("10.60.0.0/26")), ["10.60.0.0/27", "10.60.0.32/27"]);
+        assert.throws(() => splitBlock(block("10.0.0.1/32")), /cannot be split/);
     });
 });

@@ -165,8 +165,8 @@ describe("cluster services (infra/cluster-services.ts)", function () {
             });
 
             it("takes every chart, image and manifest from components/versions.ts, none floating", () => {
-                const { stack } = run();
-                assertArtifactsPinned(stack.evaluation.resources, TEST_REGISTRY);
+                const { stack, config } = run();
+                assertArtifactsPinned(stack.evaluation.resources, `${TEST_REGISTRY}/${EDGE_AUTHORIZER_IMAGE.repository}@${config.edge.authorizer.digest}`);
                 for (const release of stack.ofType("kubernetes:helm.sh/v3:Release")) assert.match(String(release.input("version")), /^\d+\.\d+\.\d+$/);
             });
 
@@ -205,7 +205,7 @@ describe("cluster services (infra/cluster-services.ts)", function () {
         }
     });
 
-    it("configures the authorizer from the API app and runs the registry build unless the stack pins an image", async () => {
+    it("configures the authorizer from the API app and runs the build the stack pins by digest, unless it names another image", async () => {
         const { stack, config } = runs.get("prod")!;
         const env = Object.fromEntries(
             ((stack.one("kubernetes:apps/v1:Deployment").input("spec.template.spec.containers[0].env") as { name: string; value: string }[]).map((e) => [e.name, e.value])),
@@ -215,7 +215,7 @@ describe("cluster services (infra/cluster-services.ts)", function () {
         assert.equal(env.AUTHZ_AUDIENCES, `${TEST_API_IDENTIFIER_URI},${TEST_API_CLIENT_ID}`);
         assert.equal(
             stack.one("kubernetes:apps/v1:Deployment").input("spec.template.spec.containers[0].image"),
-            `${TEST_REGISTRY}/${EDGE_AUTHORIZER_IMAGE.repository}:${EDGE_AUTHORIZER_IMAGE.tag}`,
+            `${TEST_REGISTRY}/${EDGE_AUTHORIZER_IMAGE.repository}@${config.edge.authorizer.digest}`,
         );
         const pinned = "myregistry.azurecr.io/edge-authorizer@sha256:" + "a".repeat(64);
         const raw = editConfig(shippedStackConfig("prod"), "amlmesh:edge", (edge) => ({ ...(edge as object), authorizer: { replicas: 3, image: pinned } }));

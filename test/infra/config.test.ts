@@ -150,6 +150,23 @@ describe("stack config", () => {
             assertRefused(raw, "amlmesh:network.dnsServiceIp", /outside serviceCidr 172\.16\.0\.0\/16/);
         });
 
+        it("the hub stays off the VNet, pods and services, and holds its two subnets", () => {
+            let raw = editConfig(prod(), "amlmesh:network", (network: any) => ({ ...network, hubAddressSpace: "10.30.250.0/24" }));
+            assertRefused(raw, "amlmesh:network.hubAddressSpace", /10\.30\.250\.0\/24 overlaps network\.addressSpace 10\.30\.0\.0\/16/);
+            raw = editConfig(prod(), "amlmesh:network", (network: any) => ({ ...network, hubAddressSpace: "172.16.8.0/24" }));
+            assertRefused(raw, "amlmesh:network.hubAddressSpace", /overlaps network\.serviceCidr/);
+            raw = editConfig(prod(), "amlmesh:network", (network: any) => ({ ...network, hubAddressSpace: "10.31.0.0/27" }));
+            assertRefused(raw, "amlmesh:network.hubAddressSpace", /too small/);
+        });
+
+        it("the authorizer runs a pinned build: a digest, or another image", () => {
+            const raw = editConfig(prod(), "amlmesh:edge", (edge: any) => ({ ...edge, authorizer: { replicas: 3 } }));
+            assertRefused(raw, "amlmesh:edge.authorizer.digest", /is required: build and push the authorizer/);
+            const other = editConfig(prod(), "amlmesh:edge", (edge: any) => ({ ...edge, authorizer: { replicas: 3, image: `contoso.azurecr.io/edge-authorizer@sha256:${"a".repeat(64)}` } }));
+            assert.deepEqual(problemsOf(other), []);
+            assert.ok(findPlaceholders(parseStackConfig(prod())).includes("amlmesh:edge.authorizer.digest"), "the shipped all-zero digest is a placeholder");
+        });
+
         it("every role a caller or route names is defined", () => {
             let raw = editConfig(prod(), "amlmesh:access", (access: any) => ({
                 ...access,

@@ -16,6 +16,7 @@ const KEY_FUNCTIONS = /list(StorageAccount|Workspace|Vault|Component|Registry|Da
 /** What the program may call: who is deploying, its kind, and the credential-free user kubeconfig. */
 const ALLOWED_FUNCTIONS = new Set([
     "azure-native:authorization:getClientConfig",
+    "azure-native:resources:getResourceGroup",
     "azuread:index/getDirectoryObject:getDirectoryObject",
     "azure-native:containerservice:listManagedClusterUserCredentials",
 ]);

@@ -6,7 +6,9 @@
 import * as assert from "node:assert/strict";
 import { BUILT_IN_ROLES, roleDefinitionId, type BuiltInRoleName } from "../../components/azure/roles";
 import { OFFLINE_SUBSCRIPTION_ID } from "../../offline/mocks";
-import { roleAssignments, type PlannedStack } from "../harness";
+import { scopeWithin, stackRequirements } from "../../bootstrap/requirements";
+import { parseStackConfig } from "../../infra/config";
+import { roleAssignments, shippedStackConfig, type PlannedStack } from "../harness";
 import { plannedStack, resourceGroupId, STACKS } from "./azure-stacks";
 
 const PRIVILEGED_ROLE_IDS = [
@@ -31,7 +33,8 @@ const ALLOWED_SCOPES: Record<keyof typeof BUILT_IN_ROLES, RegExp> = {
     "AzureML Compute Operator": /\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/,
     "Azure Kubernetes Service RBAC Cluster Admin": /\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/,
     "Managed Identity Operator": /\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/,
-    "Network Contributor": /\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/,
+    "Network Contributor": /\/Microsoft\.Network\/virtualNetworks\/[^/]+(\/subnets\/[^/]+)?$/,
+    "Private DNS Zone Contributor": /\/Microsoft\.Network\/privateDnsZones\/privatelink\.[a-z0-9]+\.azmk8s\.io$/,
 };
 
 describe("Azure RBAC over the shipped stacks", () => {
@@ -52,15 +55,29 @@ describe("Azure RBAC over the shipped stacks", () => {
                 }
             });
 
-            it("scopes every assignment to one resource of the kind its role is for, inside the stack's resource group", () => {
+            it("scopes every assignment to one resource of the kind its role is for, where the bootstrap lets the deployer assign that role", () => {
+                // Finding 3: Azure refuses an assignment the deployer may not make, so each one must
+                // sit under a scope where the deployer holds RBAC Administrator for that role.
+                const grantable = stackRequirements(parseStackConfig(shippedStackConfig(name)), OFFLINE_SUBSCRIPTION_ID).deployerRoles.filter(
+                    (r) => r.role === "Role Based Access Control Administrator",
+                );
                 for (const a of roleAssignments(stack)) {
-                    assert.ok(a.scope.startsWith(`${resourceGroupId(name)}/providers/`), `${a.resource.name}: scope ${a.scope} is not a resource in rg-aml-${name}`);
+                    assert.ok(
+                        grantable.some((r) => scopeWithin(a.scope, r.scope) && r.assignableRoles?.includes(a.role as BuiltInRoleName)),
+                        `${a.resource.name}: the deployer cannot assign ${a.role} at ${a.scope}`,
+                    );
+                    assert.ok(
+                        a.scope.startsWith(`${resourceGroupId(name)}/providers/`) || a.scope.includes("/resourceGroups/rg-aml-"),
+                        `${a.resource.name}: scope ${a.scope} is not a resource`,
+                    );
                     assert.match(a.scope, ALLOWED_SCOPES[a.role as keyof typeof BUILT_IN_ROLES], `${a.resource.name}: ${a.role} at ${a.scope}`);
                 }
             });
 
-            it("scopes every assignment to a resource the plan declares (or a secret/container inside one)", () => {
+            it("scopes every assignment to a resource the plan declares (or a secret/container inside one), or to a bootstrap hub resource", () => {
+                const hub = stackRequirements(parseStackConfig(shippedStackConfig(name)), OFFLINE_SUBSCRIPTION_ID).ids.resourceGroup;
                 for (const a of roleAssignments(stack)) {
+                    if (scopeWithin(a.scope, hub)) continue;
                     const sources = a.resource.inputSources("scope");
                     assert.ok(sources.length > 0, `${a.resource.name}: scope ${a.scope} does not come from a declared resource`);
                     assert.ok(
@@ -110,13 +127,16 @@ describe("Azure RBAC over the shipped stacks", () => {
             assert.equal(deployer.principalType, "ServicePrincipal", "the deployer's kind is looked up, not assumed");
         });
 
-        it("the kubelet pulls from the registry; the control plane manages only its kubelet identity and node subnet", () => {
+        it("the kubelet pulls from the platform and hub registries; the control plane manages only its kubelet identity, network and API server zone", () => {
             const registry = stack.one("azure-native:containerregistry:Registry").input("registryName");
-            assert.deepEqual(grantsTo(/ for aks-kubelet /), [`AcrPull @ Microsoft.ContainerRegistry/registries/${String(registry)}`]);
+            const hub = stackRequirements(parseStackConfig(shippedStackConfig("prod")), OFFLINE_SUBSCRIPTION_ID).ids;
+            assert.deepEqual(grantsTo(/ for aks-kubelet /), [`AcrPull @ ${hub.registry}`, `AcrPull @ Microsoft.ContainerRegistry/registries/${String(registry)}`].sort());
             assert.deepEqual(grantsTo(/ for aks-control-plane /), [
                 "Managed Identity Operator @ Microsoft.ManagedIdentity/userAssignedIdentities/id-aml-prod-aks-kubelet",
+                "Network Contributor @ Microsoft.Network/virtualNetworks/vnet-aml-prod",
                 "Network Contributor @ Microsoft.Network/virtualNetworks/vnet-aml-prod/subnets/snet-aks-nodes",
-            ]);
+                `Private DNS Zone Contributor @ ${hub.apiServerDnsZone}`,
+            ].sort());
         });
     });
 });

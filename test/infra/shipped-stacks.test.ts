@@ -6,9 +6,11 @@
  * namespace: mesh identities only).
  */
 import * as assert from "node:assert/strict";
+import { stackRequirements } from "../../bootstrap/requirements";
 import { AZUREML_EXTENSION_NAMESPACE } from "../../components/azure/ml-kubernetes-compute";
 import { parseStackConfig } from "../../infra/config";
 import { AZUREML_EXTENSION_VERSION } from "../../components/versions";
+import { OFFLINE_SUBSCRIPTION_ID } from "../../offline/mocks";
 import { shippedStackConfig } from "../harness";
 import { namespacesToMesh } from "../support/cluster-fixtures";
 import { chartName, checkChartValues } from "../support/chart-values";
@@ -40,8 +42,9 @@ describe("shipped stacks (whole program)", () => {
 
             it("pulls every chart, image and manifest from components/versions.ts, none floating", async () => {
                 const stack = await plannedStack(name);
-                const registry = String((stack.outputs.containerRegistry as { loginServer: string }).loginServer);
-                assertArtifactsPinned(stack.evaluation.resources, registry);
+                const requirements = stackRequirements(parseStackConfig(shippedStackConfig(name)), OFFLINE_SUBSCRIPTION_ID);
+                const image = requirements.authorizerImage!;
+                assertArtifactsPinned(stack.evaluation.resources, `${image.loginServer}/${image.repository}@${image.digest}`);
                 const extension = stack.one("azure-native:kubernetesconfiguration:Extension");
                 assert.equal(extension.input("version"), AZUREML_EXTENSION_VERSION);
                 assert.equal(extension.input("autoUpgradeMinorVersion"), false);

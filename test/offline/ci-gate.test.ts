@@ -18,7 +18,7 @@ describe("the CI gate (npm run gate)", function () {
     before(() => {
         dir = mkdtempSync(path.join(tmpdir(), "amlmesh-gate-"));
         const head = copyProgram(path.join(dir, "head"));
-        editFile(head, "stacks/Pulumi.prod.yaml", "authorizer: { replicas: 3 }", 'authorizer: { replicas: 3, image: "docker.io/contoso/edge-authorizer:1.0" }');
+        editFile(head, "stacks/Pulumi.prod.yaml", "authorizer: { replicas: 3, ", 'authorizer: { replicas: 3, image: "docker.io/contoso/edge-authorizer@sha256:1111111111111111111111111111111111111111111111111111111111111111", ');
         out = path.join(dir, "out");
         run = spawnSync(process.execPath, ["--import", "tsx", "offline/ci-gate.ts", "--skip-tests", "--out", out, "--base", PROJECT_ROOT], {
             cwd: head,
@@ -45,7 +45,7 @@ describe("the CI gate (npm run gate)", function () {
 
     it("diffs base and head: the changed input and the new violation in prod, nothing in dev", () => {
         const prod = readFileSync(path.join(out, "diff-prod.md"), "utf8");
-        assert.match(prod, /`spec\.template\.spec\.containers\[0\]\.image` \| `"cramlprd\w+\.azurecr\.io\/edge-authorizer:[^"]+"` \| `"docker\.io\/contoso\/edge-authorizer:1\.0"`/);
+        assert.match(prod, /`spec\.template\.spec\.containers\[0\]\.image` \| `"[\w.]+\.azurecr\.io\/edge-authorizer@sha256:0{64}"` \| `"docker\.io\/contoso\/edge-authorizer@sha256:1{64}"`/);
         assert.match(prod, /\*\*new\*\* `workload-image-registry-allowed` \| mandatory\/high/);
         assert.match(readFileSync(path.join(out, "diff-dev.md"), "utf8"), /No changes\./);
     });

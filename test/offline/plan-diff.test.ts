@@ -118,7 +118,7 @@ describe("plan diff (npm run plan:diff)", function () {
     it("reports a new mandatory violation as new, and its removal as cleared", async () => {
         const head = await planDocument(
             "prod",
-            editedStacks(dir, "prod", (document) => document.setIn(["config", "amlmesh:edge", "authorizer", "image"], "docker.io/contoso/edge-authorizer:1.0")),
+            editedStacks(dir, "prod", (document) => document.setIn(["config", "amlmesh:edge", "authorizer", "image"], "docker.io/contoso/edge-authorizer@sha256:1111111111111111111111111111111111111111111111111111111111111111")),
         );
         const diff = diffPlans(prod, head);
         assert.deepEqual(

@@ -27,9 +27,10 @@ export function fakeClusterDeps(overrides: Partial<ClusterServiceDeps<FakeIdenti
     const requested = { identities: [] as { name: string; namespace: string; serviceAccount: string }[], grants: [] as { secretName: string }[] };
     const deps: ClusterServiceDeps<FakeIdentity> = {
         kubernetesProvider: testProvider(),
-        keyVault: {
-            name: TEST_VAULT,
-            resourceGroupName: TEST_RESOURCE_GROUP,
+        keyVault: { name: TEST_VAULT, resourceGroupName: TEST_RESOURCE_GROUP },
+        edgeCertificate: {
+            keyVaultName: TEST_VAULT,
+            reachable: [],
             grantSecretRead: (identity, secretName) => {
                 requested.grants.push({ secretName });
                 return new authorization.RoleAssignment(`kv-secret-user-${secretName}`, {
@@ -57,7 +58,7 @@ export function fakeClusterDeps(overrides: Partial<ClusterServiceDeps<FakeIdenti
             return identity;
         },
         api: { clientId: TEST_API_CLIENT_ID, identifierUri: TEST_API_IDENTIFIER_URI },
-        registryLoginServer: TEST_REGISTRY,
+        imageRegistry: { loginServer: TEST_REGISTRY, pullReady: [] },
         inferenceRouter: { namespace: "azureml", serviceName: "azureml-fe", port: 443, scheme: "https", serviceAccount: "azureml-fe-v2", podSelector: { azuremlappname: "azureml-fe" }, modelScoringPort: 5001 },
         workloadCallers: [{ caller: "feature-api", namespace: "features", serviceAccount: "feature-api", clientId: "0b6f4b7e-9d51-4c2e-8f5d-3a0e4b1c2d3f" }],
         ...overrides,

@@ -4,7 +4,7 @@
  * components/versions.ts, the one place versions are pinned.
  */
 import * as assert from "node:assert/strict";
-import { EDGE_AUTHORIZER_IMAGE, GATEWAY_API, LINKERD, NGINX_INGRESS } from "../../components/versions";
+import { GATEWAY_API, LINKERD, NGINX_INGRESS } from "../../components/versions";
 import type { CapturedResource } from "../../offline/document";
 import { unwrapWire } from "../../offline/wire";
 
@@ -80,16 +80,17 @@ export function isFloating(reference: string): boolean {
 
 /**
  * Asserts that every chart, image and manifest among `resources` is one that
- * components/versions.ts pins (the edge authorizer from `registry`), and that no image floats.
+ * components/versions.ts pins (the edge authorizer as `authorizerImage`, the build the stack
+ * pins by digest), and that no image floats.
  */
-export function assertArtifactsPinned(resources: readonly CapturedResource[], registry: string): void {
+export function assertArtifactsPinned(resources: readonly CapturedResource[], authorizerImage: string): void {
     const pinned = new Set([
         `${LINKERD.crdsChart}@${LINKERD.chartVersion}`,
         `${LINKERD.controlPlaneChart}@${LINKERD.chartVersion}`,
         `${NGINX_INGRESS.chart}@${NGINX_INGRESS.chartVersion}`,
         `${NGINX_INGRESS.image.repository}:${NGINX_INGRESS.image.tag}`,
         `cr.l5d.io/linkerd/*:${LINKERD.version}`,
-        `${registry}/${EDGE_AUTHORIZER_IMAGE.repository}:${EDGE_AUTHORIZER_IMAGE.tag}`,
+        authorizerImage,
         GATEWAY_API.manifestUrl,
     ]);
     const artifacts = collectArtifacts(resources);

@@ -7,7 +7,7 @@ import { cpSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../harness";
 
-const PROGRAM = ["Pulumi.yaml", "package.json", "tsconfig.json", "infra", "components", "offline", "policy", "services", "stacks", "upstream"];
+const PROGRAM = ["Pulumi.yaml", "package.json", "tsconfig.json", "infra", "components", "offline", "policy", "services", "stacks", "upstream", "bootstrap"];
 
 export function copyProgram(dir: string): string {
     for (const entry of PROGRAM) cpSync(path.join(PROJECT_ROOT, entry), path.join(dir, entry), { recursive: true, filter: (source) => !source.includes("node_modules") });

@@ -23,7 +23,7 @@ function cluster(overrides: Overrides = {}) {
         nodeResourceGroupName: "rg-test-aks-nodes",
         kubernetesVersion: "1.35",
         skuTier: "Standard",
-        apiServer: { access: "private" },
+        apiServer: { access: "private", privateDnsZoneId: API_ZONE_ID, vnetId: `${RG_ID}/providers/Microsoft.Network/virtualNetworks/vnet-test` },
         systemPool: { vmSize: "Standard_D4ds_v5", minCount: 3, maxCount: 5 },
         userPool: { vmSize: "Standard_D8ds_v5", minCount: 3, maxCount: 20 },
         availabilityZones: ["1", "2", "3"],
@@ -35,6 +35,8 @@ function cluster(overrides: Overrides = {}) {
         ...overrides,
     });
 }
+
+const API_ZONE_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/Microsoft.Network/privateDnsZones/privatelink.westeurope.azmk8s.io";
 
 describe("AksCluster", () => {
     let stack: PlannedStack;
@@ -109,8 +111,8 @@ describe("AksCluster", () => {
         assert.ok(pools.every((pool) => pool.availabilityZones === undefined));
     });
 
-    it("keeps the API server private, or public only to the authorized ranges", async () => {
-        assert.deepEqual(managedCluster().input("apiServerAccessProfile"), { enablePrivateCluster: true, privateDNSZone: "system", enablePrivateClusterPublicFQDN: false });
+    it("keeps the API server private in a zone of its own, or public only to the authorized ranges", async () => {
+        assert.deepEqual(managedCluster().input("apiServerAccessProfile"), { enablePrivateCluster: true, privateDNSZone: API_ZONE_ID, enablePrivateClusterPublicFQDN: false });
         const fenced = await runComponents(() => cluster({ apiServer: { access: "public", authorizedRanges: ["203.0.113.0/24"] } }));
         assert.deepEqual(fenced.one("azure-native:containerservice:ManagedCluster").input("apiServerAccessProfile"), {
             enablePrivateCluster: false,
@@ -136,11 +138,14 @@ describe("AksCluster", () => {
         assert.deepEqual(diagnosticsFor(stack, CLUSTER_ID).input("logs"), [{ categoryGroup: "allLogs", enabled: true }]);
     });
 
-    it("grants the control plane only what it needs, on the kubelet identity and the node subnet, before the cluster exists", () => {
-        const controlPlane = assignments(stack).filter((a) => a.role === "Managed Identity Operator" || a.role === "Network Contributor");
+    it("grants the control plane only what it needs (kubelet identity, node subnet; VNet and DNS zone of a private API server) before the cluster exists", () => {
+        const roles = ["Managed Identity Operator", "Network Contributor", "Private DNS Zone Contributor"];
+        const controlPlane = assignments(stack).filter((a) => roles.includes(a.role));
         assert.deepEqual(controlPlane.map((a) => [a.role, a.scope]).sort(), [
             ["Managed Identity Operator", KUBELET_ID],
+            ["Network Contributor", `${RG_ID}/providers/Microsoft.Network/virtualNetworks/vnet-test`],
             ["Network Contributor", `${RG_ID}/providers/Microsoft.Network/virtualNetworks/vnet-test/subnets/snet-aks-nodes`],
+            ["Private DNS Zone Contributor", API_ZONE_ID],
         ]);
         for (const a of controlPlane) assert.ok(managedCluster().dependsOn(a.resource), `cluster must wait for ${a.role}`);
     });

@@ -46,15 +46,12 @@ describe("MlKubernetesCompute", () => {
         assert.equal(extension.input("configurationProtectedSettings"), undefined, "no key material passes through the extension");
     });
 
-    it("grants the workspace Trusted Access (mlworkload) on the cluster, so local accounts stay disabled", () => {
-        const binding = stack.one("azure-native:containerservice:TrustedAccessRoleBinding");
-        assert.equal(binding.input("resourceName"), "aks-test");
-        assert.equal(binding.input("sourceResourceId"), WORKSPACE_ID);
-        assert.deepEqual(binding.input("roles"), [AZUREML_TRUSTED_ACCESS_ROLE]);
+    it("leaves the Trusted Access binding to Azure ML, which makes it when the compute is attached", () => {
+        assert.equal(stack.ofType("azure-native:containerservice:TrustedAccessRoleBinding").length, 0);
         assert.equal(AZUREML_TRUSTED_ACCESS_ROLE, "Microsoft.MachineLearningServices/workspaces/mlworkload");
     });
 
-    it("attaches the cluster as Kubernetes compute for the namespace, only after the extension, the binding and the namespace", () => {
+    it("attaches the cluster as Kubernetes compute for the namespace, only after the extension and the namespace", () => {
         const compute = stack.one("azure-native:machinelearningservices:Compute");
         assert.equal(compute.input("properties.computeType"), "Kubernetes");
         assert.equal(compute.input("properties.resourceId"), CLUSTER_ID);
@@ -62,7 +59,6 @@ describe("MlKubernetesCompute", () => {
         assert.equal(compute.input("properties.disableLocalAuth"), true);
         assert.equal(compute.input("identity.type"), "SystemAssigned");
         assert.ok(compute.dependsOn(stack.one("azure-native:kubernetesconfiguration:Extension")));
-        assert.ok(compute.dependsOn(stack.one("azure-native:containerservice:TrustedAccessRoleBinding")));
         assert.ok(compute.dependsOn(stack.one("kubernetes:core/v1:Namespace")));
     });
 
