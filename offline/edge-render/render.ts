@@ -45,7 +45,7 @@
  *   the controller's default server (here a plain `return 404` server), stub_status, the stream
  *   block, the 418/502 unix-socket servers and mime.types.
  */
-import type { EdgeObjects, HeaderSet, Policy, RateLimitSpec, Upstream, VirtualServer, VirtualServerRoute } from "./objects";
+import type { EdgeObjects, HeaderSet, Policy, RateLimitSpec, Upstream, VirtualServer } from "./objects";
 import { EdgeObjectError } from "./objects";
 
 /** Where the rendered NGINX runs, and where each Service port is served from. */

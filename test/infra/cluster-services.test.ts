@@ -132,7 +132,7 @@ describe("cluster services (infra/cluster-services.ts)", function () {
                     const auth = attached.find((p) => p.input("spec.externalAuth") !== undefined);
                     assert.ok(auth, `${route.name} has no externalAuth policy`);
                     assert.equal(auth.input("spec.externalAuth.authServiceName"), `${CLUSTER_NAMES.authorizerNamespace}/edge-authorizer`);
-                    assert.match(String(auth.input("spec.externalAuth.authURI")), new RegExp(`^/authorize\\?roles=${route.roles.join(",").replace(/\./g, "\\.")}(&|$)`));
+                    assert.match(String(auth.input("spec.externalAuth.authURI")), new RegExp(`^/authorize\\?route=${route.namespace}/${route.name}&roles=${route.roles.join(",").replace(/\./g, "\\.")}(&|$)`));
                     // Per-client rate limit.
                     const limit = attached.find((p) => p.input("spec.rateLimit") !== undefined);
                     assert.ok(limit, `${route.name} has no rateLimit policy`);
