@@ -21,17 +21,24 @@ const ROUTER_CERTIFICATE = { validityDays: 90, renewBeforeDays: 30 };
 
 export function buildPlatform(config: StackConfig): PlatformOutputs {
     let mesh: ClusterMesh | undefined;
+    let routerCertificate: UpstreamCertificate | undefined;
     const azure = buildAzurePlatform(config, {
         prepareMlOnCluster: ({ kubernetesProvider, keyVault, resourceGroup }) => {
             mesh = deployMesh(config, { kubernetesProvider, keyVault: { name: keyVault.name, resourceGroupName: resourceGroup.name } });
-            return prepareMlOnCluster(config, mesh, { kubernetesProvider });
+            const prepared = prepareMlOnCluster(config, mesh, { kubernetesProvider });
+            routerCertificate = prepared.routerCertificate;
+            return prepared.preparation;
         },
     });
-    const cluster = deployClusterServices(config, clusterDeps(azure), { mesh });
+    const cluster = deployClusterServices(config, clusterDeps(azure, routerCertificate), { mesh });
     return platformOutputs({ config, azure, cluster });
 }
 
-function prepareMlOnCluster(config: StackConfig, mesh: ClusterMesh, deps: Pick<MeshDeps, "kubernetesProvider">): MlClusterPreparation {
+function prepareMlOnCluster(
+    config: StackConfig,
+    mesh: ClusterMesh,
+    deps: Pick<MeshDeps, "kubernetesProvider">,
+): { preparation: MlClusterPreparation; routerCertificate: UpstreamCertificate } {
     const extensionNamespace = mesh.namespace(AZUREML_EXTENSION_NAMESPACE);
     const routerCertificate = new UpstreamCertificate(
         "inference-router-tls",
@@ -46,13 +53,13 @@ function prepareMlOnCluster(config: StackConfig, mesh: ClusterMesh, deps: Pick<M
         { provider: deps.kubernetesProvider },
     );
     return {
-        namespace: mesh.namespace(config.ml.kubernetesNamespace),
-        extensionPrerequisites: [extensionNamespace, routerCertificate],
+        preparation: { namespace: mesh.namespace(config.ml.kubernetesNamespace), extensionPrerequisites: [extensionNamespace, routerCertificate] },
+        routerCertificate,
     };
 }
 
 /** Connects the cluster services to the Azure components that own each permission. */
-function clusterDeps(azure: AzurePlatform): ClusterServiceDeps<WorkloadIdentity> {
+function clusterDeps(azure: AzurePlatform, routerCertificate: UpstreamCertificate | undefined): ClusterServiceDeps<WorkloadIdentity> {
     return {
         kubernetesProvider: azure.kubernetesProvider,
         keyVault: {
@@ -63,7 +70,9 @@ function clusterDeps(azure: AzurePlatform): ClusterServiceDeps<WorkloadIdentity>
         createWorkloadIdentity: (name, subject) => azure.workloadIdentity(name, subject),
         api: { clientId: azure.api.clientId, identifierUri: azure.api.identifierUri },
         registryLoginServer: azure.registryLoginServer,
-        inferenceRouter: azure.ml.inferenceRouter,
+        // The token swap trusts exactly the router's self-signed serving certificate.
+        inferenceRouter: { ...azure.ml.inferenceRouter, ...(routerCertificate ? { caCertificatePem: routerCertificate.certificatePem } : {}) },
+        mlWorkspace: { id: azure.workspace.id, grantOnlineEndpointToken: (identity) => azure.workspace.grantOnlineEndpointToken(identity.principal) },
         workloadCallers: azure.callerWorkloads,
     };
 }

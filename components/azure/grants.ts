@@ -7,7 +7,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
 import type { AzureContext } from "./context";
 import { checkPrincipalName, type Principal } from "./principal";
-import { roleDefinitionId, slug, type BuiltInRoleName } from "./roles";
+import { CUSTOM_ROLES, customRoleGuid, roleDefinitionId, slug, type BuiltInRoleName, type CustomRoleName } from "./roles";
 
 export interface GrantOptions {
     /** Distinguishes grants of the same role to the same principal at different scopes (`secret-edge-tls`). */
@@ -21,6 +21,7 @@ export interface GrantOptions {
 export class RoleGrants {
     private readonly made = new Map<string, authorization.RoleAssignment>();
     private readonly definitionIds = new Map<BuiltInRoleName, pulumi.Output<string>>();
+    private readonly customDefinitions = new Map<CustomRoleName, { id: pulumi.Output<string>; definition: authorization.RoleDefinition }>();
 
     /**
      * @param owner the component whose resource is the scope; assignments are its children
@@ -38,6 +39,38 @@ export class RoleGrants {
      * app roles that imply the same Azure role must not produce two assignments.
      */
     grant(role: BuiltInRoleName, principal: Principal, scope: pulumi.Input<string>, options: GrantOptions = {}): authorization.RoleAssignment {
+        return this.assign(role, this.definitionId(role), principal, scope, options);
+    }
+
+    /**
+     * Assigns one of the platform's custom roles (CUSTOM_ROLES), defining it first, once, in the
+     * resource group (`resourceGroupId`): its only assignable scope.
+     */
+    grantCustom(role: CustomRoleName, resourceGroupId: pulumi.Input<string>, principal: Principal, scope: pulumi.Input<string>, options: GrantOptions = {}): authorization.RoleAssignment {
+        let custom = this.customDefinitions.get(role);
+        if (!custom) {
+            const guid = pulumi.output(resourceGroupId).apply((group) => customRoleGuid(role, group));
+            const definition = new authorization.RoleDefinition(
+                `${this.ownerName}-${slug(role)}`,
+                {
+                    roleDefinitionId: guid,
+                    scope: resourceGroupId,
+                    assignableScopes: [resourceGroupId],
+                    roleName: pulumi.interpolate`${role} (${resourceGroupId})`,
+                    roleType: "CustomRole",
+                    description: `amlmesh: ${CUSTOM_ROLES[role].description}`,
+                    permissions: [{ actions: [...CUSTOM_ROLES[role].actions], notActions: [], dataActions: [], notDataActions: [] }],
+                },
+                { parent: this.owner },
+            );
+            const id = pulumi.interpolate`/subscriptions/${this.context.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+            custom = { id, definition };
+            this.customDefinitions.set(role, custom);
+        }
+        return this.assign(role, custom.id, principal, scope, { ...options, dependsOn: [...(options.dependsOn ?? []), custom.definition] });
+    }
+
+    private assign(role: string, definitionId: pulumi.Input<string>, principal: Principal, scope: pulumi.Input<string>, options: GrantOptions): authorization.RoleAssignment {
         const key = [slug(role), options.qualifier, checkPrincipalName(principal.name)].filter(Boolean).join("-");
         const existing = this.made.get(key);
         if (existing) return existing;
@@ -46,7 +79,7 @@ export class RoleGrants {
             {
                 principalId: principal.principalId,
                 principalType: principal.principalType,
-                roleDefinitionId: this.definitionId(role),
+                roleDefinitionId: definitionId,
                 scope,
                 description: `amlmesh: ${role} for ${principal.name}${options.scopeLabel ? ` on ${options.scopeLabel}` : ""}`,
             },

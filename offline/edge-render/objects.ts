@@ -119,6 +119,10 @@ export function edgeObjectsFrom(resources: readonly CapturedResource[]): EdgeObj
     };
     const ofType = (type: string): Record<string, unknown>[] => resources.filter((resource) => resource.type === type).map(plain);
 
+    // Objects first, so a field the renderer does not know is named before anything else fails.
+    const virtualServers = ofType(TYPES.virtualServer).map((raw) => checked<VirtualServer>(raw, VIRTUAL_SERVER_FIELDS));
+    const virtualServerRoutes = ofType(TYPES.virtualServerRoute).map((raw) => checked<VirtualServerRoute>(raw, VIRTUAL_SERVER_ROUTE_FIELDS));
+    const policies = ofType(TYPES.policy).map((raw) => checked<Policy>(raw, POLICY_FIELDS));
     const releases = resources.filter((resource) => resource.type === TYPES.helmRelease && INGRESS_CHART.test(String(unwrapWire(resource.inputs["chart"]))));
     if (releases.length !== 1) throw new EdgeObjectError(`expected one nginx-ingress Helm release, found ${releases.length}`);
     const values = unwrapWire((releases[0] as CapturedResource).inputs["values"]);
@@ -131,9 +135,9 @@ export function edgeObjectsFrom(resources: readonly CapturedResource[]): EdgeObj
     const ingressClass = isObject(controller["ingressClass"]) ? controller["ingressClass"] : {};
 
     const objects: EdgeObjects = {
-        virtualServers: ofType(TYPES.virtualServer).map((raw) => checked<VirtualServer>(raw, VIRTUAL_SERVER_FIELDS)),
-        virtualServerRoutes: ofType(TYPES.virtualServerRoute).map((raw) => checked<VirtualServerRoute>(raw, VIRTUAL_SERVER_ROUTE_FIELDS)),
-        policies: ofType(TYPES.policy).map((raw) => checked<Policy>(raw, POLICY_FIELDS)),
+        virtualServers,
+        virtualServerRoutes,
+        policies,
         controller: {
             entries: entries as Record<string, string>,
             replicas: typeof controller["replicaCount"] === "number" ? controller["replicaCount"] : 1,

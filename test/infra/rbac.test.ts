@@ -4,7 +4,7 @@
  * privileged role, never a subscription or resource group.
  */
 import * as assert from "node:assert/strict";
-import { BUILT_IN_ROLES, roleDefinitionId, type BuiltInRoleName } from "../../components/azure/roles";
+import { BUILT_IN_ROLES, CUSTOM_ROLES, customRoleGuid, roleDefinitionId, type BuiltInRoleName, type CustomRoleName } from "../../components/azure/roles";
 import { OFFLINE_SUBSCRIPTION_ID } from "../../offline/mocks";
 import { roleAssignments, type PlannedStack } from "../harness";
 import { plannedStack, resourceGroupId, STACKS } from "./azure-stacks";
@@ -17,7 +17,8 @@ const PRIVILEGED_ROLE_IDS = [
 ];
 
 /** Where each role may be granted: the kind of resource (or sub-resource) its scope must be. */
-const ALLOWED_SCOPES: Record<keyof typeof BUILT_IN_ROLES, RegExp> = {
+const ALLOWED_SCOPES: Record<BuiltInRoleName | CustomRoleName, RegExp> = {
+    "AzureML Online Endpoint Token Reader": /\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/,
     "Key Vault Secrets User": /\/Microsoft\.KeyVault\/vaults\/[^/]+(\/secrets\/[^/]+)?$/,
     "Key Vault Secrets Officer": /\/Microsoft\.KeyVault\/vaults\/[^/]+(\/secrets\/[^/]+)?$/,
     "Key Vault Certificate User": /\/Microsoft\.KeyVault\/vaults\/[^/]+(\/certificates\/[^/]+)?$/,
@@ -39,10 +40,35 @@ describe("Azure RBAC over the shipped stacks", () => {
                 stack = await plannedStack(name);
             });
 
-            it("grants only known built-in roles, subscription-scoped, never a privileged one", () => {
+            /** The platform custom role an assignment refers to (by the GUID its definition carries), if any. */
+            const customRoleOf = (definitionId: string): CustomRoleName | undefined =>
+                (Object.keys(CUSTOM_ROLES) as CustomRoleName[]).find(
+                    (role) => definitionId === `/subscriptions/${OFFLINE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${customRoleGuid(role, resourceGroupId(name))}`,
+                );
+
+            it("defines only the platform's custom roles: their exact actions, assignable only in the stack's resource group", () => {
+                const definitions = stack.ofType("azure-native:authorization:RoleDefinition");
+                assert.equal(definitions.length, Object.keys(CUSTOM_ROLES).length);
+                for (const definition of definitions) {
+                    const role = (Object.keys(CUSTOM_ROLES) as CustomRoleName[]).find((candidate) => definition.input("roleDefinitionId") === customRoleGuid(candidate, resourceGroupId(name)));
+                    assert.ok(role, `${definition.name} is not a platform custom role`);
+                    assert.deepEqual(definition.input("permissions"), [{ actions: [...CUSTOM_ROLES[role].actions], notActions: [], dataActions: [], notDataActions: [] }]);
+                    assert.deepEqual(definition.input("assignableScopes"), [resourceGroupId(name)]);
+                    assert.equal(definition.input("scope"), resourceGroupId(name));
+                }
+            });
+
+            it("grants only known built-in roles or the platform's custom roles, subscription-scoped, never a privileged one", () => {
                 const all = roleAssignments(stack);
                 assert.ok(all.length > 0);
                 for (const a of all) {
+                    const custom = customRoleOf(a.roleDefinitionId);
+                    if (custom !== undefined) {
+                        const definition = stack.where("azure-native:authorization:RoleDefinition", (d) => d.input("roleDefinitionId") === a.roleDefinitionId.split("/").pop());
+                        assert.equal(definition.length, 1);
+                        assert.ok(a.resource.dependsOn(definition[0] as NonNullable<(typeof definition)[0]>), `${a.resource.name} waits for its role definition`);
+                        continue;
+                    }
                     assert.ok(a.role in BUILT_IN_ROLES, `${a.resource.name}: unknown role ${a.roleDefinitionId}`);
                     assert.equal(a.roleDefinitionId, roleDefinitionId(OFFLINE_SUBSCRIPTION_ID, a.role as BuiltInRoleName));
                     assert.ok(!PRIVILEGED_ROLE_IDS.some((id) => a.roleDefinitionId.toLowerCase().endsWith(id)), `${a.resource.name} grants a privileged role`);
@@ -52,7 +78,8 @@ describe("Azure RBAC over the shipped stacks", () => {
             it("scopes every assignment to one resource of the kind its role is for, inside the stack's resource group", () => {
                 for (const a of roleAssignments(stack)) {
                     assert.ok(a.scope.startsWith(`${resourceGroupId(name)}/providers/`), `${a.resource.name}: scope ${a.scope} is not a resource in rg-aml-${name}`);
-                    assert.match(a.scope, ALLOWED_SCOPES[a.role as keyof typeof BUILT_IN_ROLES], `${a.resource.name}: ${a.role} at ${a.scope}`);
+                    const role = customRoleOf(a.roleDefinitionId) ?? (a.role as BuiltInRoleName);
+                    assert.match(a.scope, ALLOWED_SCOPES[role], `${a.resource.name}: ${role} at ${a.scope}`);
                 }
             });
 
@@ -97,7 +124,7 @@ describe("Azure RBAC over the shipped stacks", () => {
         const grantsTo = (principal: RegExp) =>
             roleAssignments(stack)
                 .filter((a) => principal.test(a.description))
-                .map((a) => `${a.role} @ ${a.scope.replace(`${rg}/providers/`, "")}`)
+                .map((a) => `${a.roleDefinitionId.endsWith(customRoleGuid("AzureML Online Endpoint Token Reader", rg)) ? "AzureML Online Endpoint Token Reader" : a.role} @ ${a.scope.replace(`${rg}/providers/`, "")}`)
                 .sort();
 
         it("admin groups and the deployer are cluster admins of the cluster, and nothing else", () => {
@@ -105,6 +132,11 @@ describe("Azure RBAC over the shipped stacks", () => {
             assert.deepEqual(grantsTo(/ for deployer /), ["Azure Kubernetes Service RBAC Cluster Admin @ Microsoft.ContainerService/managedClusters/aks-aml-prod"]);
             const deployer = roleAssignments(stack).find((a) => / for deployer /.test(a.description))!;
             assert.equal(deployer.principalType, "ServicePrincipal", "the deployer's kind is looked up, not assumed");
+        });
+
+        it("the token swap may only get online endpoint tokens, at the workspace: one assignment, no wider ML role", () => {
+            const workspace = String(stack.one("azure-native:machinelearningservices:Workspace").input("workspaceName"));
+            assert.deepEqual(grantsTo(/ for aml-token-swap /), [`AzureML Online Endpoint Token Reader @ Microsoft.MachineLearningServices/workspaces/${workspace}`]);
         });
 
         it("the kubelet pulls from the registry; the control plane manages only its kubelet identity and node subnet", () => {

@@ -32,8 +32,8 @@ export interface TopologyOptions {
   readonly authorizerEnv?: Record<string, string>;
   /** Run the stand-in backends in child processes (benchmarks) instead of in this process (tests). */
   readonly upstreamProcess?: boolean;
-  /** Local processes already running for some Service ports (serviceKey → port), instead of echo backends. */
-  readonly services?: Readonly<Record<string, number>>;
+  /** Local processes already running for some Service ports (serviceKey →), instead of echo backends. */
+  readonly services?: Readonly<Record<string, { readonly port: number; readonly requests: () => number }>>;
   readonly workerProcesses?: number;
   readonly accessLog?: boolean;
   /** How to run the authorizer; from source through tsx by default (see startAuthorizerProcess). */
@@ -80,7 +80,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
         if (backends.has(key) || authServices.has(key)) continue;
         const given = options.services?.[key];
         if (given !== undefined) {
-          backends.set(key, { port: given, requests: () => Number.NaN });
+          backends.set(key, given);
         } else if (options.upstreamProcess === true) {
           const proc = ManagedProcess.spawn('upstream', process.execPath, ['--import', 'tsx', UPSTREAM_ENTRY], { cwd: REPO_ROOT, env: { ...process.env, UPSTREAM_NAME: key } });
           stops.push(() => proc.stop());

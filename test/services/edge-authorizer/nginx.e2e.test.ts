@@ -8,7 +8,9 @@ import { stackEdgeObjects, type ShippedStack } from '../../../offline/edge-rende
 import { NGINX_BINARY, nginxAvailable } from '../../../services/edge-authorizer/testkit/nginx.js';
 import { segment, signRs256 } from '../../../services/edge-authorizer/testkit/issuer.js';
 import { waitReady } from '../../../services/edge-authorizer/testkit/authorizer.js';
+import { startSwapRig, type SwapRig } from '../../../services/edge-authorizer/testkit/swap.js';
 import { serviceKey, startTopology, type Topology } from '../../../services/edge-authorizer/testkit/topology.js';
+import { CLUSTER_NAMES } from '../../../infra/cluster-services.js';
 import type { Echo } from '../../../services/edge-authorizer/testkit/upstream.js';
 import { httpGet, rawStatusLine, type RawResponse } from './harness.js';
 
@@ -36,8 +38,20 @@ function requirementOf(route: RenderedRoute): { roles: string[]; scopes: string[
   return { roles: list('roles'), scopes: list('scopes') };
 }
 
-/** A request path under the route's prefix. */
-const pathIn = (route: RenderedRoute, rest = 'score'): string => `${route.path.replace(/\/$/, '')}/${rest}`;
+/** The token swap's Service, which the inference route proxies to (see infra/cluster-services.ts). */
+const SWAP_SERVICE = serviceKey({ namespace: CLUSTER_NAMES.swapNamespace, name: CLUSTER_NAMES.swapServiceAccount, port: 8080 });
+/** An online endpoint that exists in the stand-in workspace. */
+const ENDPOINT = 'churn';
+const isSwapRoute = (route: RenderedRoute): boolean => serviceKey(route.service) === SWAP_SERVICE;
+
+/** A request path under the route's prefix (a scoring URI of an existing endpoint on the inference route). */
+const pathIn = (route: RenderedRoute, rest = 'score'): string => `${route.path.replace(/\/$/, '')}/${isSwapRoute(route) ? `${ENDPOINT}/` : ''}${rest}`;
+
+/** The swap with its Entra, ARM and router stand-ins, as the topology's stand-in for the swap Service. */
+async function swapFor(): Promise<{ rig: SwapRig; services: Record<string, { port: number; requests: () => number }> }> {
+  const rig = await startSwapRig({ subject: `system:serviceaccount:${CLUSTER_NAMES.swapNamespace}:${CLUSTER_NAMES.swapServiceAccount}`, endpoints: [ENDPOINT, 'fraud'] });
+  return { rig, services: { [SWAP_SERVICE]: { port: rig.port, requests: () => rig.router.seen.length } } };
+}
 
 function skipWithoutNginx(context: Mocha.Context): void {
   if (!nginxAvailable()) {
@@ -50,18 +64,27 @@ for (const stack of ['dev', 'prod'] as const) {
   describe(`the ${stack} stack's edge, rendered as the controller renders it, on a real NGINX`, function () {
     this.timeout(60_000);
     let edge: Topology;
+    let swap: SwapRig;
 
     before(async function () {
       skipWithoutNginx(this);
-      edge = await startTopology({ objects: await edgeOf(stack) });
+      const { rig, services } = await swapFor();
+      swap = rig;
+      edge = await startTopology({ objects: await edgeOf(stack), services });
     });
     after(async () => {
       await edge?.stop();
+      await swap?.stop();
     });
+    /** Requests that reached the route's backend (the router, behind the swap, for the inference route). */
+    const reached = (route: RenderedRoute): number => edge.backends.get(serviceKey(route.service))?.requests() ?? Number.NaN;
+    /** Headers the route's backend received on its last request. */
+    const lastSeen = (route: RenderedRoute, response: RawResponse): Record<string, string | string[] | undefined> =>
+      isSwapRoute(route) ? (swap.router.seen.at(-1)?.headers ?? {}) : (JSON.parse(response.body) as Echo).headers;
 
     const send = (route: RenderedRoute, headers: Record<string, string> = {}, path = pathIn(route)): Promise<RawResponse> =>
       httpGet(`${edge.edgeUrl}${path}`, { host: route.host, ...headers });
-    const routes = (): RenderedRoute[] => edge.rendering.routes.filter((r) => !r.service.tls); // TEMP
+    const routes = (): RenderedRoute[] => edge.rendering.routes;
     const tokenFor = (route: RenderedRoute): Promise<string> => {
       const { roles, scopes } = requirementOf(route);
       return roles.length > 0 ? edge.issuer.mint({ roles: [roles[0]] }) : edge.issuer.mint({ roles: undefined, scp: scopes[0] });
@@ -80,10 +103,20 @@ for (const stack of ['dev', 'prod'] as const) {
     });
 
     it('every route: a token with one of its roles reaches its own backend, which receives the verified token', async () => {
+      assert.ok(routes().some(isSwapRoute), 'the inference route goes to the token swap');
       for (const route of routes()) {
         const token = await tokenFor(route);
         const response = await send(route, { authorization: `Bearer ${token}`, 'x-request-id': `ok-${route.route}` });
         assert.equal(response.status, 200, `${route.route}: ${response.body}`);
+        if (isSwapRoute(route)) {
+          // The stand-in model's answer, reached with the endpoint's aml_token instead of the caller's.
+          assert.deepEqual(JSON.parse(response.body), { endpoint: ENDPOINT, deployment: null, prediction: [0.42], bodyBytes: 0 });
+          const atRouter = lastSeen(route, response);
+          assert.notEqual(atRouter['authorization'], `Bearer ${token}`);
+          assert.ok(!swap.router.seen.some((request) => JSON.stringify(request).includes(token)), "the caller's token never reaches Azure ML");
+          assert.equal(atRouter['x-request-id'], `ok-${route.route}`);
+          continue;
+        }
         const seen = JSON.parse(response.body) as Echo;
         assert.equal(seen.backend, serviceKey(route.service), `${route.route} reached the wrong backend`);
         assert.equal(seen.url, pathIn(route));
@@ -94,17 +127,17 @@ for (const stack of ['dev', 'prod'] as const) {
 
     it('every route: a valid token without its roles gets 403, and the backend is not reached', async () => {
       for (const route of routes()) {
-        const before = edge.upstreamRequests();
+        const before = reached(route);
         const response = await send(route, { authorization: `Bearer ${await edge.issuer.mint({ roles: ['Unrelated.Role'] })}` });
         assert.equal(response.status, 403, route.route);
-        assert.equal(edge.upstreamRequests(), before, route.route);
+        assert.equal(reached(route), before, route.route);
       }
     });
 
     it('every route: no token or a bad one gets 401 with the Bearer challenge, and the backend is not reached', async () => {
       const forger = await edge.issuer.createKey({ publish: false });
       for (const route of routes()) {
-        const before = edge.upstreamRequests();
+        const before = reached(route);
         const none = await send(route);
         assert.equal(none.status, 401, route.route);
         assert.equal(none.headers['www-authenticate'], 'Bearer');
@@ -114,7 +147,7 @@ for (const stack of ['dev', 'prod'] as const) {
           assert.equal(response.status, 401, route.route);
           assert.equal(response.headers['www-authenticate'], 'Bearer error="invalid_token"');
         }
-        assert.equal(edge.upstreamRequests(), before, route.route);
+        assert.equal(reached(route), before, route.route);
       }
     });
 
@@ -124,10 +157,32 @@ for (const stack of ['dev', 'prod'] as const) {
         for (const [index, name] of CLIENT_IDENTITY_HEADERS.entries()) forged[index % 2 === 0 ? name : name.toUpperCase()] = 'forged-admin';
         const response = await send(route, { authorization: `Bearer ${await tokenFor(route)}`, ...forged });
         assert.equal(response.status, 200, route.route);
-        const seen = JSON.parse(response.body) as Echo;
-        const leaked = Object.entries(seen.headers).filter(([, value]) => value.includes('forged-admin'));
+        const leaked = Object.entries(lastSeen(route, response)).filter(([, value]) => String(value).includes('forged-admin'));
         assert.deepEqual(leaked, [], `${route.route}: the backend received client-forged identity headers`);
       }
+    });
+
+    it('the inference route: with ARM broken the caller gets 503 (never 401), and the model answers once it is back', async () => {
+      const route = routes().find(isSwapRoute);
+      assert.ok(route);
+      const token = await tokenFor(route);
+      // An endpoint whose aml_token is not cached yet, so the swap must ask ARM.
+      const path = `${route.path}/fraud/score`;
+      swap.arm.failWith = 503;
+      try {
+        const response = await send(route, { authorization: `Bearer ${token}` }, path);
+        assert.equal(response.status, 503);
+        assert.equal(response.headers['www-authenticate'], undefined);
+      } finally {
+        swap.arm.failWith = undefined;
+      }
+      const recovered = await send(route, { authorization: `Bearer ${token}` }, path);
+      assert.equal(recovered.status, 200);
+      assert.equal((JSON.parse(recovered.body) as { endpoint: string }).endpoint, 'fraud');
+      // Without the route's role the edge refuses before the swap is asked at all.
+      const calls = swap.arm.requests;
+      assert.equal((await send(route, { authorization: `Bearer ${await edge.issuer.mint({ roles: ['Features.Read'] })}` }, path)).status, 403);
+      assert.equal(swap.arm.requests, calls);
     });
 
     // Last: it empties each route's rate-limit bucket for this client address.
@@ -139,7 +194,7 @@ for (const stack of ['dev', 'prod'] as const) {
           assert.ok(limit);
           const token = await tokenFor(route);
           const total = limit.burst + Math.ceil(limit.ratePerSecond) + 100;
-          const before = edge.upstreamRequests();
+          const before = reached(route);
           const started = Date.now();
           const statuses = await Promise.all(
             Array.from({ length: total }, () =>
@@ -161,7 +216,7 @@ for (const stack of ['dev', 'prod'] as const) {
           assert.ok(passed >= limit.burst, `${route.route}: only ${passed} of the burst ${limit.burst} passed`);
           assert.ok(passed <= limit.burst + 1 + Math.ceil(limit.ratePerSecond * (seconds + 0.1)), `${route.route}: ${passed} passed in ${seconds} s`);
           assert.ok(rejected > 0, `${route.route}: nothing was rejected`);
-          assert.equal(edge.upstreamRequests() - before, passed, 'rejected requests never reach the backend');
+          assert.equal(reached(route) - before, passed, 'rejected requests never reach the backend');
         }
       } finally {
         agent.destroy();
