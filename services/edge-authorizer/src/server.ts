@@ -166,7 +166,7 @@ function answer(res: ServerResponse, decision: Decision): void {
 }
 
 function record(decision: Decision, seconds: number, headers: SubrequestHeaders, deps: ServerDependencies): void {
-  deps.metrics.recordDecision(decision.outcome, decision.reason, decision.cache, seconds);
+  deps.metrics.recordDecision(decision.outcome, decision.reason, decision.cache, seconds, decision.requirement?.route);
   const { requestId } = headers;
   const { identity, requirement } = decision;
   const line = {

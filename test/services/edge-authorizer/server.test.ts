@@ -152,14 +152,16 @@ describe('edge-authorizer HTTP server', () => {
       }
     });
 
-    it('exports decisions by outcome and reason, latency, cache lookups and JWKS refreshes', async () => {
+    it('exports decisions by route, outcome and reason, latency, cache lookups and JWKS refreshes', async () => {
       await authorize({ authorization: `Bearer ${await issuer.mint()}` });
       await authorize({});
+      await authorize({ authorization: `Bearer ${await issuer.mint()}` }, 'route=models/churn-scoring&roles=Model.Invoke');
       const response = await httpGet(`${authz.url}/metrics`);
       assert.equal(response.status, 200);
       assert.match(String(response.headers['content-type']), /^text\/plain/);
-      assert.match(response.body, /edge_authorizer_decisions_total\{outcome="allow",reason="allowed"\} \d+/);
-      assert.match(response.body, /edge_authorizer_decisions_total\{outcome="deny",reason="missing_token"\} \d+/);
+      assert.match(response.body, /edge_authorizer_decisions_total\{route="none",outcome="allow",reason="allowed"\} \d+/);
+      assert.match(response.body, /edge_authorizer_decisions_total\{route="none",outcome="deny",reason="missing_token"\} \d+/);
+      assert.match(response.body, /edge_authorizer_decisions_total\{route="models\/churn-scoring",outcome="allow",reason="allowed"\} \d+/);
       assert.match(response.body, /edge_authorizer_decision_duration_seconds_bucket\{le="0.005",outcome="allow"\} \d+/);
       assert.match(response.body, /edge_authorizer_token_cache_lookups_total\{result="miss"\} \d+/);
       assert.match(response.body, /edge_authorizer_jwks_refreshes_total\{result="success",trigger="startup"\} 1/);
