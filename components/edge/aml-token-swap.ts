@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { USE_LABEL, workloadIdentityAnnotations } from "../azure/workload-identity";
 import { MeshAuthorization, type MeshProxyProtocol } from "../mesh/authorization";
 import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
+import { NODE_SERVICE_CONTAINER_SECURITY, NODE_SERVICE_POD_SECURITY, NODE_SERVICE_PROBES, spreadOverNodesAndZones } from "./node-service-pod";
 
 export interface AmlTokenSwapArgs {
     /** A meshed namespace for the swap. */
@@ -99,14 +100,7 @@ export class AmlTokenSwap extends pulumi.ComponentResource {
             env.push({ name: "SWAP_ROUTER_CA_FILE", value: `${CA_MOUNT}/ca.pem` });
         }
 
-        const spread: Partial<k8s.types.input.core.v1.PodSpec> = args.highAvailability
-            ? {
-                  topologySpreadConstraints: [
-                      { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } },
-                      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
-                  ],
-              }
-            : {};
+        const spread = spreadOverNodesAndZones(selector, args.highAvailability);
 
         this.deployment = new k8s.apps.v1.Deployment(
             name,
@@ -123,7 +117,7 @@ export class AmlTokenSwap extends pulumi.ComponentResource {
                             serviceAccountName: name,
                             automountServiceAccountToken: false,
                             enableServiceLinks: false,
-                            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                            securityContext: NODE_SERVICE_POD_SECURITY,
                             terminationGracePeriodSeconds: 30,
                             containers: [
                                 {
@@ -134,16 +128,8 @@ export class AmlTokenSwap extends pulumi.ComponentResource {
                                     ports: [{ name: "http", containerPort: PORT, protocol: "TCP" }],
                                     env,
                                     resources: args.resources ?? { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "256Mi" } },
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        runAsNonRoot: true,
-                                        privileged: false,
-                                        capabilities: { drop: ["ALL"] },
-                                        seccompProfile: { type: "RuntimeDefault" },
-                                    },
-                                    livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-                                    readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+                                    securityContext: NODE_SERVICE_CONTAINER_SECURITY,
+                                    ...NODE_SERVICE_PROBES,
                                     volumeMounts: mounts,
                                 },
                             ],

@@ -39,16 +39,21 @@ export function createAuthorizerServer(deps: ServerDependencies): AuthorizerServ
     server,
     async drain(graceMs: number): Promise<void> {
       draining = true;
-      if (!server.listening) return;
-      const closed = once(server, 'close');
-      server.close();
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      force.unref();
-      await closed;
-      clearTimeout(force);
+      await drainServer(server, graceMs);
     },
   };
+}
+
+/** Stop accepting, close idle connections, let in-flight requests finish, force-close after `graceMs`. */
+export async function drainServer(server: Server, graceMs: number): Promise<void> {
+  if (!server.listening) return;
+  const closed = once(server, 'close');
+  server.close();
+  server.closeIdleConnections();
+  const force = setTimeout(() => server.closeAllConnections(), graceMs);
+  force.unref();
+  await closed;
+  clearTimeout(force);
 }
 
 function route(req: IncomingMessage, res: ServerResponse, deps: ServerDependencies, ready: () => boolean): void {

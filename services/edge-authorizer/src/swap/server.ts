@@ -1,9 +1,9 @@
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
+import { drainServer } from '../server.js';
 import type { SwapConfig } from './config.js';
 import { ENDPOINT_NAME, SwapError, type EndpointTokens, type TokenSource } from './tokens.js';
 
@@ -116,14 +116,7 @@ export function createSwapServer(config: Pick<SwapConfig, 'routerUrl' | 'routerC
   return {
     server,
     async drain(graceMs: number): Promise<void> {
-      if (!server.listening) return;
-      const closed = once(server, 'close');
-      server.close();
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      force.unref();
-      await closed;
-      clearTimeout(force);
+      await drainServer(server, graceMs);
       agent.destroy();
     },
   };
