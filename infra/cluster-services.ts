@@ -314,7 +314,6 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
                 ...(router.targetPort !== undefined ? { targetPort: router.targetPort } : {}),
                 ...(router.caCertificatePem !== undefined ? { caCertificatePem: router.caCertificatePem } : {}),
             },
-            probeNetworks: linkerd.probeNetworks,
             identityReady: [tokenGrant, ...(pulumi.Resource.isInstance(swapIdentity) ? [swapIdentity] : [])],
         },
         k8sOpts,

@@ -46,8 +46,6 @@ export interface AmlTokenSwapArgs {
         /** PEM of the router's serving certificate (self-signed): the swap trusts only it. Required for https. */
         caCertificatePem?: pulumi.Input<string>;
     };
-    /** Networks kubelet probes come from (MeshControlPlane.probeNetworks). */
-    probeNetworks: readonly string[];
     /** What the pods must wait for (federated credential, role assignment). */
     identityReady?: pulumi.Input<pulumi.Resource>[];
     resources?: { requests: Record<string, string>; limits: Record<string, string> };

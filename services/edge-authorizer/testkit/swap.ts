@@ -38,6 +38,9 @@ export interface SwapRigOptions {
   readonly granted?: boolean;
   /** Extra SWAP_* / AZURE_* variables. */
   readonly env?: Record<string, string>;
+  /** How to run the swap (from source through tsx by default), and where. */
+  readonly command?: readonly string[];
+  readonly cwd?: string;
 }
 
 /**
@@ -74,8 +77,9 @@ export async function startSwapRig(options: SwapRigOptions): Promise<SwapRig> {
 
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('SWAP_') && !name.startsWith('AZURE_') && value !== undefined) env[name] = value;
-    const proc = ManagedProcess.spawn('aml-token-swap', process.execPath, ['--import', 'tsx', SWAP_ENTRY], {
-      cwd: REPO_ROOT,
+    const [command, ...args] = options.command ?? [process.execPath, '--import', 'tsx', SWAP_ENTRY];
+    const proc = ManagedProcess.spawn('aml-token-swap', command as string, args, {
+      cwd: options.cwd ?? REPO_ROOT,
       env: {
         ...env,
         SWAP_HOST: '127.0.0.1',
