@@ -56,7 +56,7 @@ describe('aml-token-swap against Entra, ARM and router stand-ins', function () {
   it('refuses endpoint names that are not plain names, before fetching any token', async () => {
     const before = rig.arm.requests + rig.entra.requests;
     // Raw request lines, so no client library normalises dots or percent-escapes away.
-    for (const path of ['/api/v1/endpoint/../score', '/api/v1/endpoint/%2e%2e/score', '/api/v1/endpoint/churn%2Fx/score', '/api/v1/endpoint/a/score', '/api/v1/endpoint/-churn/score', `/api/v1/endpoint/${'a'.repeat(33)}/score`, '/api/v1/endpoint//score', '/api/v1/endpoint/churn;x/score']) {
+    for (const path of ['/api/v1/endpoint/../score', '/api/v1/endpoint/%2e%2e/score', '/api/v1/endpoint/churn%2Fx/score', '/api/v1/endpoint/a/score', '/api/v1/endpoint/-churn/score', `/api/v1/endpoint/${'a'.repeat(33)}/score`, '/api/v1/endpoint//score', '/api/v1/endpoint/churn;x/score', '/api/v1/endpoint/churn/../../other', '/api/v1/endpoint/churn/%2e%2e/x', '/api/v1/endpoint/churn//score', '/api/v1/endpoint/churn/a%2Fb']) {
       assert.match(await rawStatusLine(rig.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${CALLER_TOKEN}\r\n\r\n`), /^HTTP\/1\.1 400 /, path);
     }
     assert.equal((await score('/somewhere/else')).status, 404);

@@ -10,6 +10,13 @@ import { ENDPOINT_NAME, SwapError, type EndpointTokens, type TokenSource } from 
 /** Scoring URIs of Kubernetes online endpoints (the edge's inference route). */
 const SCORING_PATH = /^\/api\/v1\/endpoint\/([^/?]*)(?:[/?]|$)/;
 
+/**
+ * NGINX passes the client's request target on unnormalised, so a path like
+ * `/api/v1/endpoint/churn/../../other` would carry churn's token elsewhere once the router
+ * normalises it. Dot segments, empty segments and encoded dots, slashes or backslashes are refused.
+ */
+const UNSAFE_PATH = /(^|\/)\.{1,2}(\/|$)|\/\/|\\|%2e|%2f|%5c/i;
+
 /** Hop-by-hop headers (RFC 9110 7.6.1) and the ones the swap replaces; never forwarded either way. */
 const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'authorization']);
 
@@ -54,6 +61,12 @@ export function createSwapServer(config: Pick<SwapConfig, 'routerUrl' | 'routerC
       req.resume();
       small(res, 400, 'not a valid online endpoint name');
       log(400, 'bad_endpoint_name', undefined);
+      return;
+    }
+    if (UNSAFE_PATH.test(url.split('?', 1)[0] as string)) {
+      req.resume();
+      small(res, 400, 'the path must not contain dot segments, empty segments or encoded separators');
+      log(400, 'unsafe_path', undefined);
       return;
     }
     tokens.get(endpoint).then(
