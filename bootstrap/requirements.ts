@@ -4,7 +4,7 @@
  * (`npm run preflight`) checks, so the two cannot drift apart.
  */
 import { hubResourceIds } from "../components/azure/hub";
-import { BUILT_IN_ROLES, type BuiltInRoleName } from "../components/azure/roles";
+import { BUILT_IN_ROLES, CUSTOM_ROLES, customRoleGuid, type BuiltInRoleName, type CustomRoleName } from "../components/azure/roles";
 import { EDGE_AUTHORIZER_IMAGE } from "../components/versions";
 import type { StackConfig } from "../infra/config";
 import { platformNames, type BootstrapNames } from "../infra/naming";
@@ -30,6 +30,19 @@ export interface RoleRequirement {
     why: string;
     /** For RBAC Administrator: the only roles it may assign there (an ABAC condition). */
     assignableRoles?: BuiltInRoleName[];
+    /** For RBAC Administrator: the platform custom roles it may also assign there. */
+    assignableCustomRoles?: CustomRoleName[];
+}
+
+/** A platform custom role the bootstrap defines (the deployer may assign it, never define it). */
+export interface CustomRoleRequirement {
+    role: CustomRoleName;
+    /** Stable GUID of the definition (`customRoleGuid`), so the program can refer to it. */
+    guid: string;
+    /** The resource group it is defined in and the only scope it is assignable at. */
+    scope: string;
+    actions: readonly string[];
+    description: string;
 }
 
 export interface StackRequirements {
@@ -38,6 +51,8 @@ export interface StackRequirements {
     names: { resourceGroup: string; aksCluster: string; bootstrap: BootstrapNames };
     ids: ReturnType<typeof hubResourceIds> & { platformResourceGroup: string; cluster: string; stateContainer: string; secretsProviderKey: string };
     deployerRoles: RoleRequirement[];
+    /** Custom roles the bootstrap defines for the program to assign. */
+    customRoles: CustomRoleRequirement[];
     /** Microsoft Graph application permissions of a service-principal deployer (app role values). */
     graphPermissions: string[];
     /** Resource provider namespaces that must be Registered. */
@@ -88,6 +103,14 @@ export function stackRequirements(config: StackConfig, subscriptionId: string): 
     };
     const privateApi = config.cluster.apiServer.access === "private";
     const everyRole = Object.keys(BUILT_IN_ROLES) as BuiltInRoleName[];
+    const customRoleNames = Object.keys(CUSTOM_ROLES) as CustomRoleName[];
+    const customRoles: CustomRoleRequirement[] = customRoleNames.map((role) => ({
+        role,
+        guid: customRoleGuid(role, platformResourceGroup),
+        scope: platformResourceGroup,
+        actions: CUSTOM_ROLES[role].actions,
+        description: CUSTOM_ROLES[role].description,
+    }));
     const deployerRoles: RoleRequirement[] = [
         { role: "Contributor", scope: platformResourceGroup, scopeLabel: `resource group ${names.resourceGroup}`, why: "creates every platform resource" },
         {
@@ -96,6 +119,7 @@ export function stackRequirements(config: StackConfig, subscriptionId: string): 
             scopeLabel: `resource group ${names.resourceGroup}`,
             why: "grants the platform's identities their roles",
             assignableRoles: everyRole,
+            assignableCustomRoles: customRoleNames,
         },
         {
             role: "Role Based Access Control Administrator",
@@ -157,6 +181,7 @@ export function stackRequirements(config: StackConfig, subscriptionId: string): 
         names: { resourceGroup: names.resourceGroup, aksCluster: names.aksCluster, bootstrap: names.bootstrap },
         ids,
         deployerRoles,
+        customRoles,
         graphPermissions: ["Application.ReadWrite.OwnedBy", "AppRoleAssignment.ReadWrite.All", "Directory.Read.All"],
         providers: PROVIDERS,
         features: [],
@@ -182,8 +207,8 @@ export function stackRequirements(config: StackConfig, subscriptionId: string): 
  * The ABAC condition that limits RBAC Administrator to assigning (and removing) only the named
  * roles: the form Azure documents for "constrain role assignments".
  */
-export function assignableRolesCondition(roles: BuiltInRoleName[]): string {
-    const guids = roles.map((role) => BUILT_IN_ROLES[role]).join(", ");
+export function assignableRolesCondition(roles: BuiltInRoleName[], customRoleGuids: readonly string[] = []): string {
+    const guids = [...roles.map((role) => BUILT_IN_ROLES[role]), ...customRoleGuids].join(", ");
     return (
         `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR ` +
         `(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${guids}})) AND ` +

@@ -68,7 +68,8 @@ export function bootstrapSteps(config: StackConfig, needs: StackRequirements, ph
     // A role on the secrets-provider key can only be granted once the key exists (runner phase).
     const onKey = (need: { scope: string }) => need.scope === needs.ids.secretsProviderKey;
     const grant = (need: StackRequirements["deployerRoles"][number]) => {
-        const condition = need.assignableRoles ? ` --condition ${q(assignableRolesCondition(need.assignableRoles))} --condition-version 2.0` : "";
+        const customGuids = (need.assignableCustomRoles ?? []).map((role) => needs.customRoles.find((custom) => custom.role === role)!.guid);
+        const condition = need.assignableRoles ? ` --condition ${q(assignableRolesCondition(need.assignableRoles, customGuids))} --condition-version 2.0` : "";
         return `az role assignment create --assignee-object-id "$DEPLOYER" --assignee-principal-type ServicePrincipal --role ${q(need.role)} --scope ${need.scope}${condition} -o none  # ${need.why}`;
     };
     const deployerId = `DEPLOYER=$(az identity show -n ${b.deployerIdentity} -g ${hubRg} --query principalId -o tsv)`;
@@ -181,6 +182,21 @@ export function bootstrapSteps(config: StackConfig, needs: StackRequirements, ph
             title: "Deployer roles, each at the narrowest scope where it can be granted (RBAC Administrator limited to the roles the program assigns)",
             commands: [
                 `[ -n "$(az role definition list --name ${q(PRIVATE_ENDPOINT_APPROVER_ROLE)} --query '[0].id' -o tsv)" ] || az role definition create --role-definition ${q(customRole)} -o none`,
+                // The program's custom roles, under the GUIDs it refers to them by (PUT is idempotent).
+                ...needs.customRoles.map(
+                    (custom) =>
+                        `az rest --method PUT --uri ${q(`https://management.azure.com${custom.scope}/providers/Microsoft.Authorization/roleDefinitions/${custom.guid}?api-version=2022-04-01`)} --body ${q(
+                            JSON.stringify({
+                                properties: {
+                                    roleName: `${custom.role} (${custom.scope})`,
+                                    description: `amlmesh: ${custom.description}`,
+                                    type: "CustomRole",
+                                    permissions: [{ actions: custom.actions, notActions: [], dataActions: [], notDataActions: [] }],
+                                    assignableScopes: [custom.scope],
+                                },
+                            }),
+                        )} -o none  # ${custom.role}`,
+                ),
                 ...deployerRoleCommands,
             ],
         },

@@ -9,6 +9,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { AmlTokenSwap } from "../components/edge/aml-token-swap";
 import { EdgeAuthorizer } from "../components/edge/authorizer";
 import { EdgeHost } from "../components/edge/edge-host";
 import { IngressController } from "../components/edge/ingress-controller";
@@ -63,8 +64,18 @@ export interface ClusterServiceDeps<I extends WorkloadIdentityHandle = WorkloadI
         /** What pulls need: the kubelet's AcrPull and the registry's private endpoint. */
         pullReady: pulumi.Resource[];
     };
-    /** The Azure ML inference router (azureml-fe), published like any protected route. */
+    /** The Azure ML inference router (azureml-fe), published through the token swap. */
     inferenceRouter: InferenceRouterFacts;
+    /** The ML workspace whose online endpoints the inference route serves. */
+    mlWorkspace: {
+        /** ARM ID of the workspace. */
+        id: pulumi.Input<string>;
+        /**
+         * Grants the identity the token action on the workspace's online endpoints, and nothing
+         * else (a custom role at the workspace). Returns the role assignment.
+         */
+        grantOnlineEndpointToken(identity: I): pulumi.Resource;
+    };
     /** In-cluster callers from the access matrix, with the managed identities the Azure side made for them. */
     workloadCallers: { caller: string; namespace: string; serviceAccount: string; clientId: pulumi.Input<string> }[];
 }
@@ -89,6 +100,8 @@ export interface InferenceRouterFacts {
     targetPort?: number | string;
     /** Port of the model pods (in the ML namespace) the router forwards scoring requests to. */
     modelScoringPort: number;
+    /** PEM of the router's serving certificate, which the token swap trusts (required with `https`). */
+    caCertificatePem?: pulumi.Input<string>;
 }
 
 /** Names on the cluster (namespaces and ServiceAccounts are identities: keep them stable). */
@@ -96,6 +109,9 @@ export const CLUSTER_NAMES = {
     ingressNamespace: "nginx-ingress",
     ingressServiceAccount: "nginx-ingress",
     authorizerNamespace: "edge-authorizer",
+    /** The Azure ML token swap: its namespace and ServiceAccount (also its workload identity subject). */
+    swapNamespace: "aml-token-swap",
+    swapServiceAccount: "aml-token-swap",
     ingressClassName: "nginx",
 } as const;
 
@@ -119,6 +135,8 @@ export interface ClusterMesh {
 export interface ClusterServices extends ClusterMesh {
     ingress: IngressController;
     authorizer: EdgeAuthorizer;
+    /** Between the inference route and the router: swaps the caller's token for the endpoint's aml_token. */
+    tokenSwap: AmlTokenSwap;
     routes: ProtectedRoute[];
     hosts: EdgeHost[];
     callerAccounts: WorkloadServiceAccount[];
@@ -315,18 +333,42 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
             { ...route.backend, podSelector: route.backend.podSelector ?? { [BACKEND_POD_LABEL]: route.backend.service } },
         ),
     );
+    // --- Azure ML: edge → token swap → router ---------------------------------------------
+    const swapIdentity = deps.createWorkloadIdentity("aml-token-swap", { namespace: CLUSTER_NAMES.swapNamespace, serviceAccount: CLUSTER_NAMES.swapServiceAccount });
+    const tokenGrant = deps.mlWorkspace.grantOnlineEndpointToken(swapIdentity);
+    const tokenSwap = new AmlTokenSwap(
+        CLUSTER_NAMES.swapServiceAccount,
+        {
+            namespace: mesh.namespace(CLUSTER_NAMES.swapNamespace),
+            image: authorizerImage,
+            replicas: config.edge.authorizer.replicas,
+            highAvailability: nonDev,
+            clientId: swapIdentity.clientId,
+            tenantId: config.tenantId,
+            workspaceId: deps.mlWorkspace.id,
+            router: {
+                namespace: routerNamespace,
+                serviceName: router.serviceName,
+                port: router.port,
+                scheme: router.scheme,
+                podSelector: router.podSelector,
+                ...(router.targetPort !== undefined ? { targetPort: router.targetPort } : {}),
+                ...(router.caCertificatePem !== undefined ? { caCertificatePem: router.caCertificatePem } : {}),
+            },
+            identityReady: [tokenGrant, ...(pulumi.Resource.isInstance(swapIdentity) ? [swapIdentity] : [])],
+        },
+        k8sOpts,
+    );
     routes.push(
         protectedRoute(
             INFERENCE_ROUTE.name,
             { host: config.edge.hostName, path: INFERENCE_ROUTE.path, roles: [...INFERENCE_ROUTE.roles], scopes: [], rateLimit: config.edge.rateLimit },
             {
-                namespace: routerNamespace.name,
-                service: router.serviceName,
-                port: router.port,
-                serviceAccount: router.serviceAccount,
-                podSelector: router.podSelector,
-                ...(router.targetPort !== undefined ? { targetPort: router.targetPort } : {}),
-                tls: router.scheme === "https",
+                namespace: tokenSwap.service.namespace,
+                service: tokenSwap.service.name,
+                port: tokenSwap.service.port,
+                serviceAccount: tokenSwap.serviceAccount.name,
+                podSelector: tokenSwap.podSelector,
             },
         ),
     );
@@ -342,7 +384,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
             ),
     );
 
-    return { ...mesh, ingress, authorizer, routes, hosts, callerAccounts, authorizerImage, modelScoring };
+    return { ...mesh, ingress, authorizer, tokenSwap, routes, hosts, callerAccounts, authorizerImage, modelScoring };
 }
 
 

@@ -21,20 +21,27 @@ const ROUTER_CERTIFICATE = { validityDays: 90, renewBeforeDays: 30 };
 
 export function buildPlatform(config: StackConfig): PlatformOutputs {
     let mesh: ClusterMesh | undefined;
+    let routerCertificate: UpstreamCertificate | undefined;
     const azure = buildAzurePlatform(config, {
         prepareMlOnCluster: ({ kubernetesProvider, keyVault, resourceGroup }) => {
             mesh = deployMesh(config, { kubernetesProvider, keyVault: { name: keyVault.name, resourceGroupName: resourceGroup.name } });
-            return prepareMlOnCluster(config, mesh, { kubernetesProvider });
+            const prepared = prepareMlOnCluster(config, mesh, { kubernetesProvider });
+            routerCertificate = prepared.routerCertificate;
+            return prepared.preparation;
         },
     });
-    const cluster = deployClusterServices(config, clusterDeps(azure), { mesh });
+    const cluster = deployClusterServices(config, clusterDeps(azure, routerCertificate), { mesh });
     return platformOutputs({ config, azure, cluster });
 }
 
-function prepareMlOnCluster(config: StackConfig, mesh: ClusterMesh, deps: Pick<MeshDeps, "kubernetesProvider">): MlClusterPreparation {
+function prepareMlOnCluster(
+    config: StackConfig,
+    mesh: ClusterMesh,
+    deps: Pick<MeshDeps, "kubernetesProvider">,
+): { preparation: MlClusterPreparation; routerCertificate: UpstreamCertificate } {
     // The extension's own namespace: its pods call each other (the routers coordinate) on ports
     // the extension does not document, so any mesh identity may connect there; `deny` would cut
-    // them off. Its public port (the router's HTTPS) keeps its own Server that admits the edge only.
+    // them off. Its public port (the router's HTTPS) keeps its own Server that admits the token swap only.
     const extensionNamespace = mesh.namespace(AZUREML_EXTENSION_NAMESPACE, { defaultInboundPolicy: "all-authenticated" });
     const routerCertificate = new UpstreamCertificate(
         "inference-router-tls",
@@ -49,13 +56,13 @@ function prepareMlOnCluster(config: StackConfig, mesh: ClusterMesh, deps: Pick<M
         { provider: deps.kubernetesProvider },
     );
     return {
-        namespace: mesh.namespace(config.ml.kubernetesNamespace),
-        extensionPrerequisites: [extensionNamespace, routerCertificate],
+        preparation: { namespace: mesh.namespace(config.ml.kubernetesNamespace), extensionPrerequisites: [extensionNamespace, routerCertificate] },
+        routerCertificate,
     };
 }
 
 /** Connects the cluster services to the Azure components that own each permission. */
-function clusterDeps(azure: AzurePlatform): ClusterServiceDeps<WorkloadIdentity> {
+function clusterDeps(azure: AzurePlatform, routerCertificate: UpstreamCertificate | undefined): ClusterServiceDeps<WorkloadIdentity> {
     return {
         kubernetesProvider: azure.kubernetesProvider,
         keyVault: { name: azure.keyVault.name, resourceGroupName: azure.resourceGroup.name },
@@ -70,7 +77,9 @@ function clusterDeps(azure: AzurePlatform): ClusterServiceDeps<WorkloadIdentity>
             loginServer: azure.hub.registry.loginServer,
             pullReady: [azure.hubKubeletPull, azure.hub.registryEndpoint.endpoint, azure.hub.registryEndpoint.dnsZoneGroup],
         },
-        inferenceRouter: azure.ml.inferenceRouter,
+        // The token swap trusts exactly the router's self-signed serving certificate.
+        inferenceRouter: { ...azure.ml.inferenceRouter, ...(routerCertificate ? { caCertificatePem: routerCertificate.certificatePem } : {}) },
+        mlWorkspace: { id: azure.workspace.id, grantOnlineEndpointToken: (identity) => azure.workspace.grantOnlineEndpointToken(identity.principal) },
         workloadCallers: azure.callerWorkloads,
     };
 }

@@ -7,7 +7,7 @@
  * Principals are joined by their object ID, the value both Entra app-role assignments and Azure
  * role assignments carry, so one identity is one node however many grants it has.
  */
-import { builtInRoleName } from "../components/azure/roles";
+import { builtInRoleName, customRoleName } from "../components/azure/roles";
 import type { PlanDocument, PlanDocumentResource } from "./document";
 import { isObject } from "./wire";
 
@@ -197,7 +197,8 @@ export function buildIdentityGraph(document: PlanDocument): IdentityGraph {
             });
             for (const role of roles) edges.push({ from: node(nodeId("r", role), `app role ${role}`, "app-role"), to: routeNode, label: "opens" });
             if (roles.length === 0) nodes.get(routeNode)!.label += "<br/><b>no token check</b>";
-            const upstream = upstreams.get(text(get(subroute, "action", "pass")));
+            // `pass`, or `proxy` when the route sets request headers (the blanked identity headers).
+            const upstream = upstreams.get(text(get(subroute, "action", "pass")) || text(get(subroute, "action", "proxy", "upstream")));
             if (!upstream) continue;
             const service = text(get(upstream, "service"));
             const port = text(get(upstream, "port"));
@@ -254,7 +255,7 @@ export function buildIdentityGraph(document: PlanDocument): IdentityGraph {
         edges.push({
             from: principalNode(text(assignment.inputs.principalId)),
             to: node(nodeId("s", shortScope(scope)), shortScope(scope), "azure-scope"),
-            label: builtInRoleName(definition) ?? definition,
+            label: builtInRoleName(definition) ?? customRoleName(definition, scope) ?? definition,
         });
     }
 

@@ -76,6 +76,7 @@ export async function runPreflight(ctx: PreflightContext): Promise<CheckResult[]
     const checks: [string, (ctx: PreflightContext, deployer: Deployer) => Promise<Omit<CheckResult, "check">>][] = [
         ["resource providers and features", registrations],
         ["deployer roles", deployerRoles],
+        ["platform custom roles", customRoles],
         ["Microsoft Graph permissions", graphPermissions],
         ["edge certificate in the hub Key Vault", edgeCertificate],
         ["edge authorizer image in the hub registry", authorizerImage],
@@ -221,7 +222,7 @@ async function deployerRoles(ctx: PreflightContext, deployer: Deployer): Promise
             const why = error.status === 404 ? `resource group ${groupName} does not exist` : `the deployer cannot read role assignments in ${groupName} (${error.code})`;
             for (const need of needs) {
                 failures.push(`${need.role} on ${need.scopeLabel} (${need.why}): missing; ${why}`);
-                fixes.push(error.status === 404 ? `npm run bootstrap -- --stack ${ctx.environment}` : grantCommand(need, deployer));
+                fixes.push(error.status === 404 ? `npm run bootstrap -- --stack ${ctx.environment}` : grantCommand(need, deployer, customGuidsOf(ctx, need)));
             }
             continue;
         }
@@ -229,16 +230,46 @@ async function deployerRoles(ctx: PreflightContext, deployer: Deployer): Promise
             const accepted = [need.role, ...(COVERED_BY[need.role] ?? [])];
             if (!held.some((h) => accepted.includes(h.role) && scopeWithin(need.scope, h.scope))) {
                 failures.push(`${need.role} on ${need.scopeLabel} (${need.why}): missing`);
-                fixes.push(grantCommand(need, deployer));
+                fixes.push(grantCommand(need, deployer, customGuidsOf(ctx, need)));
             }
         }
     }
     return verdict(failures, [...new Set(fixes)], `${required.length} role assignments in place`);
 }
 
-function grantCommand(need: RoleRequirement, deployer: Deployer): string {
-    const condition = need.assignableRoles ? ` --condition "${assignableRolesCondition(need.assignableRoles)}" --condition-version 2.0` : "";
+/**
+ * The custom roles the program assigns but may not define: each must exist under its GUID, in
+ * the stack's resource group, with exactly the actions the program relies on (a widened role
+ * would hand the workload more than the plan shows).
+ */
+async function customRoles(ctx: PreflightContext, deployer: Deployer): Promise<Omit<CheckResult, "check">> {
+    const failures: string[] = [];
+    for (const custom of ctx.requirements.customRoles) {
+        const url = `${ctx.endpoints.arm}${custom.scope}/providers/Microsoft.Authorization/roleDefinitions/${custom.guid}?api-version=${API.authorization}`;
+        try {
+            const definition = await getJson<{ properties: { permissions?: { actions?: string[]; notActions?: string[]; dataActions?: string[] }[]; assignableScopes?: string[] } }>(url, deployer.armToken);
+            const permissions = definition.properties.permissions ?? [];
+            const actions = permissions.flatMap((permission) => permission.actions ?? []).sort();
+            const extra = permissions.flatMap((permission) => [...(permission.notActions ?? []), ...(permission.dataActions ?? [])]);
+            if (JSON.stringify(actions) !== JSON.stringify([...custom.actions].sort()) || extra.length > 0) {
+                failures.push(`${custom.role} (${custom.guid}) holds ${JSON.stringify(actions)}${extra.length ? ` and ${JSON.stringify(extra)}` : ""}, not exactly ${JSON.stringify(custom.actions)}`);
+            }
+        } catch (error) {
+            if (!(error instanceof AzureError) || error.status !== 404) throw error;
+            failures.push(`${custom.role} is not defined in ${custom.scope} under ${custom.guid}`);
+        }
+    }
+    const fix = `as an Owner: npm run bootstrap -- --stack ${ctx.environment} --phase owner (step "deployer roles" defines the platform's custom roles)`;
+    return verdict(failures, failures.length ? [fix] : [], `${ctx.requirements.customRoles.length} custom role(s) defined as the program expects`);
+}
+
+function grantCommand(need: RoleRequirement, deployer: Deployer, customRoleGuids: readonly string[] = []): string {
+    const condition = need.assignableRoles ? ` --condition "${assignableRolesCondition(need.assignableRoles, customRoleGuids)}" --condition-version 2.0` : "";
     return `az role assignment create --assignee-object-id ${deployer.objectId} --assignee-principal-type ${deployer.kind} --role "${need.role}" --scope ${need.scope}${condition}`;
+}
+
+function customGuidsOf(ctx: PreflightContext, need: RoleRequirement): string[] {
+    return (need.assignableCustomRoles ?? []).map((role) => ctx.requirements.customRoles.find((custom) => custom.role === role)!.guid);
 }
 
 // --- Microsoft Graph ---------------------------------------------------------------------------

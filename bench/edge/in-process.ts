@@ -27,7 +27,7 @@ export async function inProcessDecisionRate(
   const app = createApp(config, { processMetrics: false, logDestination: { write: () => undefined } });
   app.keyStore.start(); // retries with backoff, as in production
   await pollUntil(() => app.keyStore.ready, { timeoutMs: 15_000, intervalMs: 50, describe: () => 'in-process authorizer could not load keys' });
-  const requests = options.tokens.map((token) => ({ authorization: [`Bearer ${token}`], query: 'roles=Model.Invoke', originalUris: ['/models/m1/score'] }));
+  const requests = options.tokens.map((token) => ({ authorization: [`Bearer ${token}`], query: 'route=models/churn-scoring&roles=Model.Invoke' }));
 
   const run = async (durationMs: number): Promise<{ count: number; latencies: number[]; elapsedMs: number }> => {
     const latencies: number[] = [];

@@ -2,6 +2,8 @@ import autocannon from 'autocannon';
 
 export interface LoadOptions {
   readonly url: string;
+  /** Host header (the VirtualServer's host). */
+  readonly host?: string;
   /** Authorization header values, cycled request by request (several hot clients). */
   readonly tokens: readonly string[];
   readonly durationSeconds: number;
@@ -23,7 +25,11 @@ export interface LoadResult {
  * does with cores of its own; ratios within one run are the meaningful figures.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const requests = options.tokens.length === 0 ? [{ method: 'GET' as const }] : options.tokens.map((token) => ({ method: 'GET' as const, headers: { authorization: `Bearer ${token}` } }));
+  const host = options.host === undefined ? {} : { host: options.host };
+  const requests =
+    options.tokens.length === 0
+      ? [{ method: 'GET' as const, headers: host }]
+      : options.tokens.map((token) => ({ method: 'GET' as const, headers: { ...host, authorization: `Bearer ${token}` } }));
   // autocannon's own histogram keeps whole milliseconds; the response event carries the exact
   // duration, so percentiles are computed from those instead (sub-millisecond latencies matter here).
   const latencies: number[] = [];

@@ -1,26 +1,18 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TEST_CLIENT_APP_ID, TEST_CLIENT_OBJECT_ID } from '../../services/edge-authorizer/testkit/issuer.js';
 
 /**
  * The benchmark's reference point: an auth service that checks nothing and admits every request
- * with the same identity headers the authorizer sends. Behind NGINX it costs exactly what the
- * auth_request hop itself costs (NGINX's subrequest plus Node's HTTP handling), so its ratio to
- * the no-auth run is the ceiling for any auth service written on Node's http module. Never a
- * production component: it exists only in bench/.
+ * with the same answer the authorizer gives (204, no body, no headers). Behind NGINX it costs
+ * exactly what the auth_request hop itself costs (NGINX's subrequest plus Node's HTTP handling),
+ * so its ratio to the no-auth run is the ceiling for any auth service written on Node's http
+ * module. Never a production component: it exists only in bench/.
  */
-const identityHeaders = {
-  'x-auth-subject': TEST_CLIENT_OBJECT_ID,
-  'x-auth-object-id': TEST_CLIENT_OBJECT_ID,
-  'x-auth-app-id': TEST_CLIENT_APP_ID,
-  'x-auth-roles': 'Model.Invoke',
-};
-
 const server = createServer((req, res) => {
   if (req.url === '/readyz' || req.url === '/healthz') {
     res.writeHead(200, { 'content-length': '0' });
   } else {
-    res.writeHead(204, identityHeaders);
+    res.writeHead(204);
   }
   res.end();
 });

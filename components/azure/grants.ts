@@ -7,7 +7,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
 import type { AzureContext } from "./context";
 import { checkPrincipalName, type Principal } from "./principal";
-import { roleDefinitionId, slug, type BuiltInRoleName } from "./roles";
+import { customRoleGuid, roleDefinitionId, slug, type BuiltInRoleName, type CustomRoleName } from "./roles";
 
 export interface GrantOptions {
     /** Distinguishes grants of the same role to the same principal at different scopes (`secret-edge-tls`). */
@@ -38,6 +38,22 @@ export class RoleGrants {
      * app roles that imply the same Azure role must not produce two assignments.
      */
     grant(role: BuiltInRoleName, principal: Principal, scope: pulumi.Input<string>, options: GrantOptions = {}): authorization.RoleAssignment {
+        return this.assign(role, this.definitionId(role), principal, scope, options);
+    }
+
+    /**
+     * Assigns one of the platform's custom roles (CUSTOM_ROLES). The definition is not made here:
+     * the bootstrap's owner phase defines it in the stack's resource group under its stable GUID
+     * (`customRoleGuid`), and the preflight checks it. The deployer may assign roles but, on
+     * purpose, may not define them: a role it could write, it could widen and assign to itself.
+     */
+    grantCustom(role: CustomRoleName, resourceGroupId: pulumi.Input<string>, principal: Principal, scope: pulumi.Input<string>, options: GrantOptions = {}): authorization.RoleAssignment {
+        const guid = pulumi.output(resourceGroupId).apply((group) => customRoleGuid(role, group));
+        const id = pulumi.interpolate`/subscriptions/${this.context.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+        return this.assign(role, id, principal, scope, options);
+    }
+
+    private assign(role: string, definitionId: pulumi.Input<string>, principal: Principal, scope: pulumi.Input<string>, options: GrantOptions): authorization.RoleAssignment {
         const key = [slug(role), options.qualifier, checkPrincipalName(principal.name)].filter(Boolean).join("-");
         const existing = this.made.get(key);
         if (existing) return existing;
@@ -46,7 +62,7 @@ export class RoleGrants {
             {
                 principalId: principal.principalId,
                 principalType: principal.principalType,
-                roleDefinitionId: this.definitionId(role),
+                roleDefinitionId: definitionId,
                 scope,
                 description: `amlmesh: ${role} for ${principal.name}${options.scopeLabel ? ` on ${options.scopeLabel}` : ""}`,
             },

@@ -78,6 +78,8 @@ export class MlWorkspace extends pulumi.ComponentResource {
     readonly computeIdentity: UserAssignedIdentityRef;
     private readonly grants: RoleGrants;
     private readonly workspaceName: string;
+    /** The stack's resource group, where the platform's custom roles are defined. */
+    private readonly resourceGroupId: pulumi.Output<string>;
 
     constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("amlmesh:azure:MlWorkspace", name, {}, opts);
@@ -87,6 +89,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
             throw new Error(`MlWorkspace ${name}: outbound FQDN rules need isolationMode AllowOnlyApprovedOutbound`);
         }
         this.workspaceName = args.workspaceName;
+        this.resourceGroupId = pulumi.interpolate`/subscriptions/${context.subscriptionId}/resourceGroups/${context.resourceGroupName}`;
         const common = { resourceGroupName: context.resourceGroupName, location: context.location, tags: context.tags };
 
         this.workspace = new machinelearningservices.Workspace(
@@ -170,6 +173,15 @@ export class MlWorkspace extends pulumi.ComponentResource {
     /** Work in the workspace: run jobs, register models, deploy endpoints ("AzureML Data Scientist"); cannot create compute or change the workspace. */
     grantDataScientist(principal: Principal): authorization.RoleAssignment {
         return this.grants.grant("AzureML Data Scientist", principal, this.workspace.id, { scopeLabel: `ML workspace ${this.workspaceName}` });
+    }
+
+    /**
+     * Get the aml_token of any online endpoint of the workspace, and nothing else (the platform's
+     * custom role "AzureML Online Endpoint Token Reader", assigned at the workspace): what the edge's
+     * token swap needs to call Kubernetes online endpoints on a caller's behalf.
+     */
+    grantOnlineEndpointToken(principal: Principal): authorization.RoleAssignment {
+        return this.grants.grantCustom("AzureML Online Endpoint Token Reader", this.resourceGroupId, principal, this.workspace.id, { scopeLabel: `ML workspace ${this.workspaceName}` });
     }
 
     /** Create, manage and delete compute in the workspace ("AzureML Compute Operator"). */

@@ -4,6 +4,7 @@
  * grants Owner, Contributor, User Access Administrator or RBAC Administrator, and a test keeps
  * it that way.
  */
+import { uuidV5 } from "../entra/uuid";
 
 export const BUILT_IN_ROLES = {
     // Key Vault (data plane)
@@ -32,6 +33,37 @@ export const BUILT_IN_ROLES = {
 } as const;
 
 export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;
+
+/**
+ * Custom roles the platform defines where no built-in role is narrow enough. Each holds exactly
+ * the actions listed; the definition lives in the stack's resource group (custom roles are not
+ * meant to be assignable at a single resource) and is assigned at the one resource that needs it.
+ */
+export const CUSTOM_ROLES = {
+    // "AzureML Data Scientist" would also allow listKeys, deployments, jobs and data access.
+    "AzureML Online Endpoint Token Reader": {
+        actions: ["Microsoft.MachineLearningServices/workspaces/onlineEndpoints/token/action"],
+        description: "Get the aml_token of the workspace's online endpoints, and nothing else.",
+    },
+} as const;
+
+export type CustomRoleName = keyof typeof CUSTOM_ROLES;
+
+/** The GUID of a platform custom role in one resource group (stable, so updates replace nothing). */
+export function customRoleGuid(role: CustomRoleName, resourceGroupId: string): string {
+    return uuidV5(`custom-role:${role}:${resourceGroupId.toLowerCase()}`);
+}
+
+/**
+ * The platform custom role a role definition ID names, given the scope it is assigned at (its
+ * GUID is derived from the resource group it is defined in, which holds every scope it may have).
+ */
+export function customRoleName(definitionId: string, scope: string): CustomRoleName | undefined {
+    const group = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(scope)?.[0];
+    const guid = definitionId.split("/").pop()?.toLowerCase();
+    if (!group || !guid) return undefined;
+    return (Object.keys(CUSTOM_ROLES) as CustomRoleName[]).find((role) => customRoleGuid(role, group) === guid);
+}
 
 /** The subscription-scoped role definition ID ARM stores and returns for a built-in role. */
 export function roleDefinitionId(subscriptionId: string, role: BuiltInRoleName): string {

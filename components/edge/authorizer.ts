@@ -13,6 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MeshAuthorization } from "../mesh/authorization";
 import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
+import { NODE_SERVICE_CONTAINER_SECURITY, NODE_SERVICE_POD_SECURITY, NODE_SERVICE_PROBES, spreadOverNodesAndZones } from "./node-service-pod";
 
 export interface EdgeAuthorizerArgs {
     /** A meshed namespace for the authorizer. */
@@ -80,14 +81,7 @@ export class EdgeAuthorizer extends pulumi.ComponentResource {
         if (args.jwksUri) env.push({ name: "AUTHZ_JWKS_URI", value: args.jwksUri });
         if (args.clockSkewSeconds !== undefined) env.push({ name: "AUTHZ_CLOCK_SKEW_SECONDS", value: String(args.clockSkewSeconds) });
 
-        const spread: Partial<k8s.types.input.core.v1.PodSpec> = args.highAvailability
-            ? {
-                  topologySpreadConstraints: [
-                      { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } },
-                      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
-                  ],
-              }
-            : {};
+        const spread = spreadOverNodesAndZones(selector, args.highAvailability);
 
         this.deployment = new k8s.apps.v1.Deployment(
             name,
@@ -104,12 +98,7 @@ export class EdgeAuthorizer extends pulumi.ComponentResource {
                             serviceAccountName: name,
                             automountServiceAccountToken: false,
                             enableServiceLinks: false,
-                            securityContext: {
-                                runAsNonRoot: true,
-                                runAsUser: 10001,
-                                runAsGroup: 10001,
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
+                            securityContext: NODE_SERVICE_POD_SECURITY,
                             terminationGracePeriodSeconds: 30,
                             containers: [
                                 {
@@ -122,16 +111,8 @@ export class EdgeAuthorizer extends pulumi.ComponentResource {
                                         requests: { cpu: "100m", memory: "128Mi" },
                                         limits: { cpu: "1", memory: "256Mi" },
                                     },
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        runAsNonRoot: true,
-                                        privileged: false,
-                                        capabilities: { drop: ["ALL"] },
-                                        seccompProfile: { type: "RuntimeDefault" },
-                                    },
-                                    livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-                                    readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+                                    securityContext: NODE_SERVICE_CONTAINER_SECURITY,
+                                    ...NODE_SERVICE_PROBES,
                                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                                 },
                             ],

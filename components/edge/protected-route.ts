@@ -6,8 +6,12 @@
  * path to this route's VirtualServerRoute, which lives in the backend's namespace (NGINX only
  * resolves upstream Services in the resource's own namespace) together with its policies:
  *
- * - `externalAuth`: NGINX asks the edge authorizer (`/authorize?roles=...`) before every request;
- *   the token must carry one of the roles (or scopes), else 401/403;
+ * - `externalAuth`: NGINX asks the edge authorizer (`/authorize?route=<ns>/<name>&roles=...`)
+ *   before every request; the token must carry one of the roles (or scopes), else 401/403. The
+ *   route in the authURI makes it unique (the controller keeps only the first auth location of
+ *   a repeated authURI on a host) and names the route in the authorizer's logs;
+ * - the backend learns the caller from the verified token in Authorization, which it may check
+ *   again; every client-sent identity header (CLIENT_IDENTITY_HEADERS) is blanked;
  * - `rateLimit`: per client address (`${binary_remote_addr}`, the real client behind a trusted
  *   gateway), 429 beyond rate + burst, the rate divided over the controller replicas (`scale`);
  * - the upstream is the Service's cluster IP, so Linkerd carries the request with mTLS;
@@ -17,6 +21,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MeshAuthorization, type MeshProxyProtocol } from "../mesh/authorization";
 import { assertKubernetesName, childName, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
+import { CLIENT_IDENTITY_HEADERS } from "./identity-headers";
 
 /** What a route needs to know about the installed edge. */
 export interface EdgeRef {
@@ -104,7 +109,7 @@ export class ProtectedRoute extends pulumi.ComponentResource {
         const rateLimitName = childName(name, "rate-limit");
 
         const scopes = args.scopes ?? [];
-        this.authUri = `/authorize?roles=${args.roles.join(",")}${scopes.length > 0 ? `&scopes=${scopes.join(",")}` : ""}`;
+        this.authUri = `/authorize?route=${namespace}/${name}&roles=${args.roles.join(",")}${scopes.length > 0 ? `&scopes=${scopes.join(",")}` : ""}`;
         this.authPolicy = new k8s.apiextensions.CustomResource(
             `${name}-authz`,
             {
@@ -170,7 +175,13 @@ export class ProtectedRoute extends pulumi.ComponentResource {
                         {
                             path: args.path,
                             policies: [{ name: authName }, { name: rateLimitName }],
-                            action: { pass: UPSTREAM },
+                            action: {
+                                proxy: {
+                                    upstream: UPSTREAM,
+                                    // An empty value removes the header: a client cannot pose as someone else.
+                                    requestHeaders: { set: CLIENT_IDENTITY_HEADERS.map((header) => ({ name: header, value: "" })) },
+                                },
+                            },
                         },
                     ],
                 },

@@ -6,7 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { resourcePolicy, stackPolicy, type AmlmeshPolicy } from "../lib/define";
 import { describeRoute, EdgeGraph, hasExternalAuth, hasRateLimit, type EdgeRoute } from "../lib/edge-routes";
-import { annotationOf, chartNameOf, forEachContainer, metadataOf, parseImage, podTemplateOf } from "../lib/kube";
+import { annotationOf, chartNameOf, forEachContainer, metadataOf, parseImage, podTemplateOf, specOf } from "../lib/kube";
 import {
     coveredServers,
     INBOUND_POLICY_ANNOTATION,
@@ -196,6 +196,39 @@ const edgeExternalAuth = stackPolicy({
     },
 });
 
+const edgeExternalAuthUriUnique = stackPolicy({
+    name: "edge-external-auth-uri-unique",
+    description:
+        "No two routes of a VirtualServer (with its VirtualServerRoutes) use externalAuth Policies with the same authURI: the F5 controller keeps only the first auth location and silently checks the later routes against the first route's Policy.",
+    category: "mesh-edge",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    remediationSteps:
+        "Give every route's externalAuth Policy its own authURI, e.g. /authorize?route=<namespace>/<name>&roles=... " +
+        "(the platform's ProtectedRoute does this); the auth service may ignore the extra query parameter.",
+    controls: { soc2: ["CC6.1", "CC6.3"], hipaa: ["164.312(a)(1)"] },
+    validate: (stack, args, reportViolation) => {
+        const graph = new EdgeGraph(stack);
+        const virtualServers = graph.virtualServers();
+        if (virtualServers.length === 0) return args.notApplicable("No VirtualServers in this stack.");
+        for (const virtualServer of virtualServers) {
+            // authURI → the Policy that owns it (per VirtualServer, as the controller generates per VirtualServer).
+            const owners = new Map<string, PolicyResource>();
+            for (const route of graph.virtualServerRoutes(virtualServer)) {
+                for (const policy of route.policies.filter(hasExternalAuth)) {
+                    const uri = knownString(knownRecord(specOf(policy), "externalAuth"), "authURI");
+                    if (typeof uri !== "string") continue;
+                    const first = owners.get(uri);
+                    if (first === undefined) owners.set(uri, policy);
+                    else if (first.urn !== policy.urn) {
+                        reportViolation(`${describeRoute(route)}: Policy ${displayName(policy)} repeats authURI ${uri} of Policy ${displayName(first)} on VirtualServer ${displayName(virtualServer)}; the controller would check this route with ${displayName(first)}.`, policy.urn);
+                    }
+                }
+            }
+        }
+    },
+});
+
 const edgeRateLimit = stackPolicy({
     name: "edge-rate-limit-required",
     description: "Every VirtualServer route has a rateLimit Policy and every Ingress an nginx.org/limit-req-rate annotation.",
@@ -300,4 +333,4 @@ const noRetiredIngressNginx = resourcePolicy({
     },
 });
 
-export const meshEdgePolicies: AmlmeshPolicy[] = [meshedNamespaces, serversAuthorized, edgeTls, edgeExternalAuth, edgeRateLimit, edgeSnippets, noRetiredIngressNginx];
+export const meshEdgePolicies: AmlmeshPolicy[] = [meshedNamespaces, serversAuthorized, edgeTls, edgeExternalAuth, edgeExternalAuthUriUnique, edgeRateLimit, edgeSnippets, noRetiredIngressNginx];

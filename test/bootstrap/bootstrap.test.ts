@@ -51,12 +51,25 @@ describe("bootstrap", () => {
                     const line = both.split("\n").find((l) => l.startsWith("az role assignment create --assignee-object-id \"$DEPLOYER\"") && l.includes(`--role '${need.role}' --scope ${need.scope} `));
                     assert.ok(line, `no grant of ${need.role} at ${need.scope}`);
                     const guids = /GuidEquals \{([^}]*)\}/.exec(line)?.[1].split(", ");
-                    if (need.assignableRoles) assert.deepEqual(guids, need.assignableRoles.map((role) => BUILT_IN_ROLES[role]));
+                    const customGuids = (need.assignableCustomRoles ?? []).map((role) => needs.customRoles.find((custom) => custom.role === role)!.guid);
+                    if (need.assignableRoles) assert.deepEqual(guids, [...need.assignableRoles.map((role) => BUILT_IN_ROLES[role]), ...customGuids]);
                     else assert.equal(guids, undefined, `${need.role} needs no condition`);
                 }
                 // A role on the secrets-provider key only once the key exists.
                 const keyGrant = runner.indexOf(`--scope ${needs.ids.secretsProviderKey} `);
                 assert.ok(keyGrant > runner.indexOf("az keyvault key create"));
+            });
+
+            it("defines the program's custom roles under the GUIDs it assigns them by, with exactly their actions, before the deployer's grants", () => {
+                for (const custom of needs.customRoles) {
+                    const line = owner.split("\n").find((l) => l.startsWith("az rest --method PUT") && l.includes(`/roleDefinitions/${custom.guid}?`));
+                    assert.ok(line, `no definition of ${custom.role}`);
+                    const quoted = /--body ('(?:[^']|'\\'')*') -o none/.exec(line)![1];
+                    const body = JSON.parse(quoted.slice(1, -1).replaceAll("'\\''", "'")) as { properties: { permissions: { actions: string[] }[]; assignableScopes: string[] } };
+                    assert.deepEqual(body.properties.permissions[0].actions, [...custom.actions]);
+                    assert.deepEqual(body.properties.assignableScopes, [custom.scope]);
+                    assert.ok(owner.indexOf(line) < owner.indexOf(`--role 'Role Based Access Control Administrator' --scope ${needs.ids.platformResourceGroup} `), "defined before it can be granted");
+                }
             });
 
             it("registers every provider and creates every hub resource and group the program and the preflight refer to", () => {

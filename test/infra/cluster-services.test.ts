@@ -8,7 +8,7 @@ import { INFERENCE_ROUTE, parseStackConfig, type StackConfig } from "../../infra
 import { editConfig, PROJECT_ROOT, runComponents, shippedStackConfig, type PlannedStack, type TestResource } from "../harness";
 import { customResources, namespacesToMesh, objectName, objectNamespace } from "../support/cluster-fixtures";
 import { assertCustomResourcesValid } from "../support/crd-schemas";
-import { fakeClusterDeps, TEST_API_CLIENT_ID, TEST_API_IDENTIFIER_URI, TEST_REGISTRY } from "../support/fake-azure-deps";
+import { fakeClusterDeps, TEST_API_CLIENT_ID, TEST_API_IDENTIFIER_URI, TEST_REGISTRY, TEST_ROUTER_CA_PEM, TEST_WORKSPACE_ID } from "../support/fake-azure-deps";
 import { assertArtifactsPinned } from "../support/pinned-artifacts";
 import { assertNoPlainPrivateKeys, containsPrivateKey } from "../support/secrets-scan";
 
@@ -109,11 +109,11 @@ describe("cluster services (infra/cluster-services.ts)", function () {
                 }
             });
 
-            it("publishes every configured route and the inference router with TLS, external auth, a rate limit and an ingress-only backend", () => {
+            it("publishes every configured route and the inference route (through the token swap) with TLS, external auth, a rate limit and an ingress-only backend", () => {
                 const { stack, config } = run();
                 const expected = [
                     ...config.routes.map((r) => ({ name: r.name, host: r.host ?? config.edge.hostName, path: r.path, roles: r.roles, rate: r.rateLimit ?? config.edge.rateLimit, namespace: r.backend.namespace, port: r.backend.port })),
-                    { name: INFERENCE_ROUTE.name, host: config.edge.hostName, path: INFERENCE_ROUTE.path, roles: [...INFERENCE_ROUTE.roles], rate: config.edge.rateLimit, namespace: "azureml", port: 443 },
+                    { name: INFERENCE_ROUTE.name, host: config.edge.hostName, path: INFERENCE_ROUTE.path, roles: [...INFERENCE_ROUTE.roles], rate: config.edge.rateLimit, namespace: CLUSTER_NAMES.swapNamespace, port: 8080 },
                 ];
                 const vsrs = customResources(stack, NGINX, "VirtualServerRoute");
                 assert.equal(vsrs.length, expected.length);
@@ -132,7 +132,7 @@ describe("cluster services (infra/cluster-services.ts)", function () {
                     const auth = attached.find((p) => p.input("spec.externalAuth") !== undefined);
                     assert.ok(auth, `${route.name} has no externalAuth policy`);
                     assert.equal(auth.input("spec.externalAuth.authServiceName"), `${CLUSTER_NAMES.authorizerNamespace}/edge-authorizer`);
-                    assert.match(String(auth.input("spec.externalAuth.authURI")), new RegExp(`^/authorize\\?roles=${route.roles.join(",").replace(/\./g, "\\.")}(&|$)`));
+                    assert.match(String(auth.input("spec.externalAuth.authURI")), new RegExp(`^/authorize\\?route=${route.namespace}/${route.name}&roles=${route.roles.join(",").replace(/\./g, "\\.")}(&|$)`));
                     // Per-client rate limit.
                     const limit = attached.find((p) => p.input("spec.rateLimit") !== undefined);
                     assert.ok(limit, `${route.name} has no rateLimit policy`);
@@ -178,9 +178,12 @@ describe("cluster services (infra/cluster-services.ts)", function () {
 
     it("gives the ingress controller its own workload identity, allowed to read only the TLS certificate", () => {
         const { requested, config, stack } = runs.get("prod")!;
-        assert.deepEqual(requested.identities, [{ name: "nginx-ingress", namespace: CLUSTER_NAMES.ingressNamespace, serviceAccount: CLUSTER_NAMES.ingressServiceAccount }]);
+        assert.deepEqual(requested.identities, [
+            { name: "nginx-ingress", namespace: CLUSTER_NAMES.ingressNamespace, serviceAccount: CLUSTER_NAMES.ingressServiceAccount },
+            { name: "aml-token-swap", namespace: CLUSTER_NAMES.swapNamespace, serviceAccount: CLUSTER_NAMES.swapServiceAccount },
+        ]);
         assert.deepEqual(requested.grants, [{ secretName: config.edge.tlsCertificateName }]);
-        const grant = stack.one("azure-native:authorization:RoleAssignment");
+        const grant = stack.one("azure-native:authorization:RoleAssignment", `kv-secret-user-${config.edge.tlsCertificateName}`);
         assert.match(String(grant.input("scope")), new RegExp(`/secrets/${config.edge.tlsCertificateName}$`));
         const release = stack.one("kubernetes:helm.sh/v3:Release", "nginx-ingress");
         assert.ok(release.dependsOn(grant), "pods mount the certificate only after the grant exists");
@@ -189,7 +192,7 @@ describe("cluster services (infra/cluster-services.ts)", function () {
         assert.match(clientId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
         const values = release.input("values") as Record<string, any>;
         assert.equal(values.controller.serviceAccount.annotations["azure.workload.identity/client-id"], clientId, "the CSI driver and the pod use the same identity");
-        assert.ok(spc.inputSources("spec").includes(stack.one("azure-native:managedidentity:UserAssignedIdentity").urn), "the client ID comes from the identity the Azure side created");
+        assert.ok(spc.inputSources("spec").includes(stack.one("azure-native:managedidentity:UserAssignedIdentity", "id-nginx-ingress").urn), "the client ID comes from the identity the Azure side created");
     });
 
     it("sizes the edge from the config: replicas, exposure, HA outside dev", () => {
@@ -199,7 +202,7 @@ describe("cluster services (infra/cluster-services.ts)", function () {
             assert.equal(values.controller.replicaCount, config.edge.controllerReplicas);
             assert.equal(values.controller.service.annotations["service.beta.kubernetes.io/azure-load-balancer-internal"] === "true", config.edge.exposure === "internal");
             assert.equal(values.controller.podDisruptionBudget?.enabled === true, env !== "dev");
-            assert.equal(stack.one("kubernetes:apps/v1:Deployment").input("spec.replicas"), config.edge.authorizer.replicas);
+            assert.equal(stack.one("kubernetes:apps/v1:Deployment", "edge-authorizer").input("spec.replicas"), config.edge.authorizer.replicas);
             const controlPlane = stack.one("kubernetes:helm.sh/v3:Release", "linkerd-control-plane").input("values") as Record<string, any>;
             assert.equal(controlPlane.highAvailability === true, config.mesh.highAvailability);
         }
@@ -208,19 +211,19 @@ describe("cluster services (infra/cluster-services.ts)", function () {
     it("configures the authorizer from the API app and runs the build the stack pins by digest, unless it names another image", async () => {
         const { stack, config } = runs.get("prod")!;
         const env = Object.fromEntries(
-            ((stack.one("kubernetes:apps/v1:Deployment").input("spec.template.spec.containers[0].env") as { name: string; value: string }[]).map((e) => [e.name, e.value])),
+            ((stack.one("kubernetes:apps/v1:Deployment", "edge-authorizer").input("spec.template.spec.containers[0].env") as { name: string; value: string }[]).map((e) => [e.name, e.value])),
         );
         assert.equal(env.AUTHZ_ISSUER, `https://login.microsoftonline.com/${config.tenantId}/v2.0`);
         assert.equal(env.AUTHZ_TENANT_ID, config.tenantId);
         assert.equal(env.AUTHZ_AUDIENCES, `${TEST_API_IDENTIFIER_URI},${TEST_API_CLIENT_ID}`);
         assert.equal(
-            stack.one("kubernetes:apps/v1:Deployment").input("spec.template.spec.containers[0].image"),
+            stack.one("kubernetes:apps/v1:Deployment", "edge-authorizer").input("spec.template.spec.containers[0].image"),
             `${TEST_REGISTRY}/${EDGE_AUTHORIZER_IMAGE.repository}@${config.edge.authorizer.digest}`,
         );
         const pinned = "myregistry.azurecr.io/edge-authorizer@sha256:" + "a".repeat(64);
         const raw = editConfig(shippedStackConfig("prod"), "amlmesh:edge", (edge) => ({ ...(edge as object), authorizer: { replicas: 3, image: pinned } }));
         const custom = await plan("prod", raw);
-        assert.equal(custom.stack.one("kubernetes:apps/v1:Deployment").input("spec.template.spec.containers[0].image"), pinned);
+        assert.equal(custom.stack.one("kubernetes:apps/v1:Deployment", "edge-authorizer").input("spec.template.spec.containers[0].image"), pinned);
     });
 
     it("selects a route's backend pods by app.kubernetes.io/name unless the route names its own labels and target port", async () => {
@@ -254,8 +257,33 @@ describe("cluster services (infra/cluster-services.ts)", function () {
         const { stack } = runs.get("prod")!;
         assert.equal(stack.resources.filter((r) => r.type === "kubernetes:core/v1:NamespacePatch").length, 0);
         assert.ok(stack.resources.some((r) => r.type === "kubernetes:core/v1:Namespace" && r.input("metadata.name") === "azureml"));
-        const [upstream] = customResources(stack, NGINX, "VirtualServerRoute").find((r) => objectName(r) === INFERENCE_ROUTE.name)!.input("spec.upstreams") as Record<string, any>[];
-        assert.deepEqual(upstream.tls, { enable: true }, "azureml-fe serves TLS when insecure connections are off");
+    });
+
+    it("sends the inference route through the token swap: ingress → swap → router, each hop admitting only the one before", () => {
+        const { stack, requested } = runs.get("prod")!;
+        const vsr = customResources(stack, NGINX, "VirtualServerRoute").find((r) => objectName(r) === INFERENCE_ROUTE.name)!;
+        assert.equal(objectNamespace(vsr), CLUSTER_NAMES.swapNamespace);
+        const [upstream] = vsr.input("spec.upstreams") as Record<string, any>[];
+        assert.equal(upstream.service, "aml-token-swap");
+        assert.equal(upstream.tls, undefined, "the swap speaks plain HTTP inside the mesh (Linkerd's mTLS)");
+        const admitted = (namespace: string) =>
+            customResources(stack, `${LINKERD_POLICY}/v1beta3`, "Server")
+                .filter((server) => objectNamespace(server) === namespace)
+                .map((server) => admittedIdentities(stack, server));
+        assert.deepEqual(admitted(CLUSTER_NAMES.swapNamespace), [[{ kind: "ServiceAccount", name: CLUSTER_NAMES.ingressServiceAccount, namespace: CLUSTER_NAMES.ingressNamespace }]]);
+        assert.deepEqual(admitted("azureml"), [[{ kind: "ServiceAccount", name: CLUSTER_NAMES.swapServiceAccount, namespace: CLUSTER_NAMES.swapNamespace }]]);
+        // Its Azure permission: the one token-action grant, waited for by the pods.
+        assert.equal(requested.endpointTokenGrants, 1);
+        const swap = stack.one("kubernetes:apps/v1:Deployment", "aml-token-swap");
+        assert.ok(swap.dependsOn(stack.one("azure-native:authorization:RoleAssignment", "mlw-endpoint-token-1")));
+        const container = (swap.input("spec.template.spec.containers") as Record<string, any>[])[0];
+        assert.deepEqual(container.command, ["node", "dist/swap-main.js"]);
+        assert.equal(container.image, stack.one("kubernetes:apps/v1:Deployment", "edge-authorizer").input("spec.template.spec.containers[0].image"));
+        const env = Object.fromEntries((container.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+        assert.equal(env.SWAP_WORKSPACE_ID, TEST_WORKSPACE_ID);
+        assert.equal(env.SWAP_ROUTER_URL, "https://azureml-fe.azureml.svc.cluster.local:443");
+        assert.equal(stack.one("kubernetes:core/v1:ConfigMap", "aml-token-swap-router-ca").input(["data", "ca.pem"]), TEST_ROUTER_CA_PEM, "the swap trusts only the router's own certificate");
+        assert.equal(swap.input(["spec", "template", "metadata", "labels", "azure.workload.identity/use"]), "true");
     });
 
     it("creates the ML namespace before the compute attaches to it, and every Kubernetes object with the cluster's provider", () => {
@@ -269,7 +297,7 @@ describe("cluster services (infra/cluster-services.ts)", function () {
     it("creates custom resources only after their CRDs: routes after the controller release and the authorizer, mesh policy after the control plane", () => {
         const { stack } = runs.get("prod")!;
         const release = stack.one("kubernetes:helm.sh/v3:Release", "nginx-ingress");
-        const authorizerDeployment = stack.one("kubernetes:apps/v1:Deployment");
+        const authorizerDeployment = stack.one("kubernetes:apps/v1:Deployment", "edge-authorizer");
         for (const resource of [...customResources(stack, NGINX, "VirtualServerRoute"), ...customResources(stack, NGINX, "Policy")]) {
             assert.ok(resource.dependsOn(release), `${resource.name} waits for the k8s.nginx.org CRDs`);
             assert.ok(resource.dependsOn(authorizerDeployment), `${resource.name} waits for the authorizer`);
@@ -287,7 +315,7 @@ describe("cluster services (infra/cluster-services.ts)", function () {
         const raw = editConfig(shippedStackConfig("prod"), "amlmesh:mesh", (mesh: any) => ({ ...mesh, pki: { ...mesh.pki, anchors: { active: "green", alsoTrusted: "blue" } } }));
         const { stack } = await plan("prod", raw);
         const count = (pem: unknown) => (String(pem).match(/-----BEGIN CERTIFICATE-----/g) ?? []).length;
-        assert.equal(count(stack.one("kubernetes:core/v1:ConfigMap").input(["data", "ca-bundle.crt"])), 2);
+        assert.equal(count(stack.one("kubernetes:core/v1:ConfigMap", "linkerd-trust-roots").input(["data", "ca-bundle.crt"])), 2);
         const values = stack.one("kubernetes:helm.sh/v3:Release", "linkerd-control-plane").input("values") as Record<string, unknown>;
         assert.equal(count(values.identityTrustAnchorsPEM), 2);
         const green = stack.one("tls:index/selfSignedCert:SelfSignedCert", "mesh-pki-anchor-green");

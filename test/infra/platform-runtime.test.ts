@@ -96,7 +96,7 @@ describe("issue 14: the platform keeps working after the first deploy", function
                 assert.deepEqual(admitted(stack, scoring), ["azureml/azureml-fe-v2"], "the router's ServiceAccount, and no one else");
             });
 
-            it(`${env}: the extension's pods may reach each other over mTLS; its router's HTTPS port still admits only the edge`, async () => {
+            it(`${env}: the extension's pods may reach each other over mTLS; its router's HTTPS port admits only the token swap (issue 11)`, async () => {
                 const stack = await stackFor(env);
                 assert.equal(namespaceAnnotations(stack, "azureml")["config.linkerd.io/default-inbound-policy"], "all-authenticated");
                 const routerServer = stack
@@ -104,7 +104,7 @@ describe("issue 14: the platform keeps working after the first deploy", function
                     .find((server) => server.input("metadata.namespace") === "azureml" && (server.input("spec.podSelector.matchLabels") as Record<string, string>).azuremlappname === "azureml-fe");
                 assert.ok(routerServer, "no Server on the router");
                 assert.equal(routerServer.input("spec.accessPolicy"), "deny");
-                assert.deepEqual(admitted(stack, routerServer), ["nginx-ingress/nginx-ingress"]);
+                assert.deepEqual(admitted(stack, routerServer), ["aml-token-swap/aml-token-swap"]);
                 // Every other meshed namespace keeps the stack's policy.
                 for (const ns of stack.ofType("kubernetes:core/v1:Namespace")) {
                     const name = String(ns.input("metadata.name"));

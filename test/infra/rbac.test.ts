@@ -4,7 +4,7 @@
  * privileged role, never a subscription or resource group.
  */
 import * as assert from "node:assert/strict";
-import { BUILT_IN_ROLES, roleDefinitionId, type BuiltInRoleName } from "../../components/azure/roles";
+import { BUILT_IN_ROLES, CUSTOM_ROLES, customRoleGuid, roleDefinitionId, type BuiltInRoleName, type CustomRoleName } from "../../components/azure/roles";
 import { OFFLINE_SUBSCRIPTION_ID } from "../../offline/mocks";
 import { scopeWithin, stackRequirements } from "../../bootstrap/requirements";
 import { parseStackConfig } from "../../infra/config";
@@ -19,7 +19,8 @@ const PRIVILEGED_ROLE_IDS = [
 ];
 
 /** Where each role may be granted: the kind of resource (or sub-resource) its scope must be. */
-const ALLOWED_SCOPES: Record<keyof typeof BUILT_IN_ROLES, RegExp> = {
+const ALLOWED_SCOPES: Record<BuiltInRoleName | CustomRoleName, RegExp> = {
+    "AzureML Online Endpoint Token Reader": /\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/,
     "Key Vault Secrets User": /\/Microsoft\.KeyVault\/vaults\/[^/]+(\/secrets\/[^/]+)?$/,
     "Key Vault Secrets Officer": /\/Microsoft\.KeyVault\/vaults\/[^/]+(\/secrets\/[^/]+)?$/,
     "Key Vault Certificate User": /\/Microsoft\.KeyVault\/vaults\/[^/]+(\/certificates\/[^/]+)?$/,
@@ -45,10 +46,30 @@ describe("Azure RBAC over the shipped stacks", () => {
                 stack = await plannedStack(name);
             });
 
-            it("grants only known built-in roles, subscription-scoped, never a privileged one", () => {
+            /** The platform custom role an assignment refers to (by the GUID its definition carries), if any. */
+            const customRoleOf = (definitionId: string): CustomRoleName | undefined =>
+                (Object.keys(CUSTOM_ROLES) as CustomRoleName[]).find(
+                    (role) => definitionId === `/subscriptions/${OFFLINE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${customRoleGuid(role, resourceGroupId(name))}`,
+                );
+
+            it("defines no role itself: the bootstrap defines the platform's custom roles, exact actions, assignable only in the stack's resource group", () => {
+                // The deployer may assign roles but not define them (it could widen one and assign it to itself).
+                assert.deepEqual(stack.ofType("azure-native:authorization:RoleDefinition"), []);
+                const defined = stackRequirements(parseStackConfig(shippedStackConfig(name)), OFFLINE_SUBSCRIPTION_ID).customRoles;
+                assert.deepEqual(defined.map((custom) => custom.role).sort(), (Object.keys(CUSTOM_ROLES) as CustomRoleName[]).sort());
+                for (const custom of defined) {
+                    assert.equal(custom.guid, customRoleGuid(custom.role, resourceGroupId(name)));
+                    assert.equal(custom.scope, resourceGroupId(name));
+                    assert.deepEqual(custom.actions, CUSTOM_ROLES[custom.role].actions);
+                }
+            });
+
+            it("grants only known built-in roles or the platform's custom roles, subscription-scoped, never a privileged one", () => {
                 const all = roleAssignments(stack);
                 assert.ok(all.length > 0);
                 for (const a of all) {
+                    const custom = customRoleOf(a.roleDefinitionId);
+                    if (custom !== undefined) continue; // defined by the bootstrap, checked above
                     assert.ok(a.role in BUILT_IN_ROLES, `${a.resource.name}: unknown role ${a.roleDefinitionId}`);
                     assert.equal(a.roleDefinitionId, roleDefinitionId(OFFLINE_SUBSCRIPTION_ID, a.role as BuiltInRoleName));
                     assert.ok(!PRIVILEGED_ROLE_IDS.some((id) => a.roleDefinitionId.toLowerCase().endsWith(id)), `${a.resource.name} grants a privileged role`);
@@ -62,15 +83,16 @@ describe("Azure RBAC over the shipped stacks", () => {
                     (r) => r.role === "Role Based Access Control Administrator",
                 );
                 for (const a of roleAssignments(stack)) {
+                    const custom = customRoleOf(a.roleDefinitionId);
                     assert.ok(
-                        grantable.some((r) => scopeWithin(a.scope, r.scope) && r.assignableRoles?.includes(a.role as BuiltInRoleName)),
-                        `${a.resource.name}: the deployer cannot assign ${a.role} at ${a.scope}`,
+                        grantable.some((r) => scopeWithin(a.scope, r.scope) && (custom ? r.assignableCustomRoles?.includes(custom) : r.assignableRoles?.includes(a.role as BuiltInRoleName))),
+                        `${a.resource.name}: the deployer cannot assign ${custom ?? a.role} at ${a.scope}`,
                     );
                     assert.ok(
                         a.scope.startsWith(`${resourceGroupId(name)}/providers/`) || a.scope.includes("/resourceGroups/rg-aml-"),
                         `${a.resource.name}: scope ${a.scope} is not a resource`,
                     );
-                    assert.match(a.scope, ALLOWED_SCOPES[a.role as keyof typeof BUILT_IN_ROLES], `${a.resource.name}: ${a.role} at ${a.scope}`);
+                    assert.match(a.scope, ALLOWED_SCOPES[custom ?? (a.role as BuiltInRoleName)], `${a.resource.name}: ${custom ?? a.role} at ${a.scope}`);
                 }
             });
 
@@ -117,7 +139,7 @@ describe("Azure RBAC over the shipped stacks", () => {
         const grantsTo = (principal: RegExp) =>
             roleAssignments(stack)
                 .filter((a) => principal.test(a.description))
-                .map((a) => `${a.role} @ ${a.scope.replace(`${rg}/providers/`, "")}`)
+                .map((a) => `${a.roleDefinitionId.endsWith(customRoleGuid("AzureML Online Endpoint Token Reader", rg)) ? "AzureML Online Endpoint Token Reader" : a.role} @ ${a.scope.replace(`${rg}/providers/`, "")}`)
                 .sort();
 
         it("admin groups and the deployer are cluster admins of the cluster, and nothing else", () => {
@@ -125,6 +147,11 @@ describe("Azure RBAC over the shipped stacks", () => {
             assert.deepEqual(grantsTo(/ for deployer /), ["Azure Kubernetes Service RBAC Cluster Admin @ Microsoft.ContainerService/managedClusters/aks-aml-prod"]);
             const deployer = roleAssignments(stack).find((a) => / for deployer /.test(a.description))!;
             assert.equal(deployer.principalType, "ServicePrincipal", "the deployer's kind is looked up, not assumed");
+        });
+
+        it("the token swap may only get online endpoint tokens, at the workspace: one assignment, no wider ML role", () => {
+            const workspace = String(stack.one("azure-native:machinelearningservices:Workspace").input("workspaceName"));
+            assert.deepEqual(grantsTo(/ for aml-token-swap /), [`AzureML Online Endpoint Token Reader @ Microsoft.MachineLearningServices/workspaces/${workspace}`]);
         });
 
         it("the kubelet pulls from the platform and hub registries; the control plane manages only its kubelet identity, network and API server zone", () => {

@@ -31,7 +31,7 @@ describe("the CI gate (npm run gate)", function () {
 
     it("fails on a mandatory violation in any stack, and says which", () => {
         assert.equal(run.status, 1, run.stderr);
-        assert.match(run.stdout, /^dev: ✅ pass\nstaging: ✅ pass\nprod: ❌ 1 mandatory\ngate: FAILED \(tests skipped\)/m);
+        assert.match(run.stdout, /^dev: ✅ pass\nstaging: ✅ pass\nprod: ❌ 2 mandatory\ngate: FAILED \(tests skipped\)/m);
     });
 
     it("keeps every stack's plan as JSON and Markdown, and the base plans", () => {
@@ -54,7 +54,7 @@ describe("the CI gate (npm run gate)", function () {
         const summary = readFileSync(path.join(out, "summary.md"), "utf8");
         assert.equal(readFileSync(path.join(dir, "step-summary.md"), "utf8"), summary);
         assert.match(summary, /^# amlmesh gate: ❌ failed/);
-        assert.match(summary, /\| `prod` \| prod \| \d+ \| ❌ 1 mandatory \| \d+ \| \+0 −0 ~1; 1 new, 0 cleared violation\(s\) \|/);
+        assert.match(summary, /\| `prod` \| prod \| \d+ \| ❌ 2 mandatory \| \d+ \| \+0 −0 ~2; 2 new, 0 cleared violation\(s\) \|/);
         assert.match(summary, /\| `dev` \| dev \| \d+ \| ✅ pass \| \d+ \| \+0 −0 ~0; 0 new, 0 cleared violation\(s\) \|/);
         assert.doesNotMatch(summary, /PRIVATE KEY-----/);
     });

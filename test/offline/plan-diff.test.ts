@@ -121,15 +121,16 @@ describe("plan diff (npm run plan:diff)", function () {
             editedStacks(dir, "prod", (document) => document.setIn(["config", "amlmesh:edge", "authorizer", "image"], "docker.io/contoso/edge-authorizer@sha256:1111111111111111111111111111111111111111111111111111111111111111")),
         );
         const diff = diffPlans(prod, head);
+        // The authorizer and the Azure ML token swap run the same image: one violation each.
         assert.deepEqual(
-            diff.violations.added.map((violation) => `${violation.level} ${violation.policy}`),
-            ["mandatory workload-image-registry-allowed"],
+            diff.violations.added.map((violation) => `${violation.level} ${violation.policy} ${violation.urn.split("::").pop()}`).sort(),
+            ["mandatory workload-image-registry-allowed aml-token-swap", "mandatory workload-image-registry-allowed edge-authorizer"],
         );
         assert.match(renderDiffText(diff), /new {5}\[mandatory\/high\] workload-image-registry-allowed on amlmesh:edge:EdgeAuthorizer\$kubernetes:apps\/v1:Deployment::edge-authorizer/);
         assert.match(renderDiffMarkdown(diff), /\| \*\*new\*\* `workload-image-registry-allowed` \| mandatory\/high \|/);
 
         const back = diffPlans(head, prod);
-        assert.deepEqual(back.violations.cleared.map((violation) => violation.policy), ["workload-image-registry-allowed"]);
+        assert.deepEqual(back.violations.cleared.map((violation) => violation.policy), ["workload-image-registry-allowed", "workload-image-registry-allowed"]);
         assert.deepEqual(back.violations.added, []);
     });
 

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { builtInRoleName } from "../../components/azure/roles";
+import { builtInRoleName, customRoleName } from "../../components/azure/roles";
 import type { PlanDocument, PlanDocumentResource } from "../../offline/document";
 import { planStack } from "../../offline/plan";
 import { asPlanDocument } from "../../offline/plan-diff";
@@ -62,8 +62,8 @@ describe("the plan's Markdown form (npm run plan -- --markdown)", function () {
             .sort();
         const planned = assignments
             .map((assignment) => {
-                const role = builtInRoleName(String(input(assignment, "roleDefinitionId")));
-                assert.ok(role, `${assignment.name}: role ${String(input(assignment, "roleDefinitionId"))} is not a known built-in role`);
+                const role = builtInRoleName(String(input(assignment, "roleDefinitionId"))) ?? customRoleName(String(input(assignment, "roleDefinitionId")), String(input(assignment, "scope")));
+                assert.ok(role, `${assignment.name}: role ${String(input(assignment, "roleDefinitionId"))} is not a known built-in or platform custom role`);
                 const scope = String(input(assignment, "scope")).replace(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\//, "");
                 return `p_${String(input(assignment, "principalId")).replace(/-/g, "_")} ${role} ${scope}`;
             })
@@ -89,7 +89,7 @@ describe("the plan's Markdown form (npm run plan -- --markdown)", function () {
         for (const route of routes) {
             const namespace = String(input(route, "metadata", "namespace"));
             const host = String(input(route, "spec", "host"));
-            for (const subroute of input(route, "spec", "subroutes") as { path: string; action: { pass: string }; policies: { name: string }[] }[]) {
+            for (const subroute of input(route, "spec", "subroutes") as { path: string; action: { pass?: string; proxy?: { upstream: string } }; policies: { name: string }[] }[]) {
                 const nodes = [...graph.labels].filter(([, label]) => label === `route ${host}${subroute.path}`);
                 assert.equal(nodes.length, 1, `route ${host}${subroute.path} is not drawn once`);
                 const id = nodes[0][0];
@@ -101,7 +101,7 @@ describe("the plan's Markdown form (npm run plan -- --markdown)", function () {
                 assert.ok(required.length > 0, `${route.name} has no role check`);
                 const opening = graph.edges.filter((edge) => edge.to === id && edge.label === "opens").map((edge) => labelOf(edge.from));
                 assert.deepEqual(opening.sort(), required.map((role) => `app role ${role}`).sort());
-                const upstream = (input(route, "spec", "upstreams") as { name: string; service: string; port: number }[]).find((u) => u.name === subroute.action.pass)!;
+                const upstream = (input(route, "spec", "upstreams") as { name: string; service: string; port: number }[]).find((u) => u.name === (subroute.action.pass ?? subroute.action.proxy?.upstream))!;
                 const backends = graph.edges.filter((edge) => edge.from === id && edge.label === "to").map((edge) => labelOf(edge.to));
                 assert.deepEqual(backends, [`Service ${namespace}/${upstream.service}:${upstream.port}`]);
             }

@@ -220,6 +220,28 @@ describe("policy: mesh and edge", () => {
             assert.equal(messages.length, 2, "the protected routes pass");
         });
 
+        it("edge-external-auth-uri-unique: flags a second Policy with the same authURI on one VirtualServer, not one Policy reused or another host", async () => {
+            const admin = nginxPolicy("admin-auth", { externalAuth: { ...externalAuthSpec.externalAuth, authURI: "/authorize" } });
+            const own = nginxPolicy("own-auth", { externalAuth: { ...externalAuthSpec.externalAuth, authURI: "/authorize?route=edge/own&roles=Model.Admin" } });
+            const host = (name: string, hostName: string, second: string) =>
+                virtualServer(name, {
+                    host: hostName,
+                    tls: { secret: "ml-tls" },
+                    policies: [{ name: "rate-limit" }],
+                    routes: [
+                        { path: "/models", policies: [{ name: "entra-auth" }], action: { pass: "scorer" } },
+                        { path: "/models-again", policies: [{ name: "entra-auth" }], action: { pass: "scorer" } },
+                        { path: "/admin", policies: [{ name: second }], action: { pass: "scorer" } },
+                    ],
+                });
+            const clashing = host("clashing", "ml.example.com", "admin-auth");
+            const distinct = host("distinct", "api.example.com", "own-auth");
+            const report = await check([auth, admin, own, limit, clashing, distinct]);
+            const violations = violationsOf(report, "edge-external-auth-uri-unique");
+            assert.equal(violations.length, 1, violations.map((violation) => violation.message).join("\n"));
+            assertViolates(report, "edge-external-auth-uri-unique", admin.urn, /route \/admin: Policy edge\/admin-auth repeats authURI \/authorize of Policy edge\/entra-auth on VirtualServer edge\/clashing/);
+        });
+
         it("edge-external-auth-required: a delegating route's own policies cover the VirtualServerRoute's subroutes", async () => {
             const delegating = virtualServer("delegating", {
                 host: "ml.example.com",

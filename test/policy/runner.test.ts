@@ -22,6 +22,7 @@ const NEVER_SLIP = [
     "storage-no-public-blob-access",
     "azure-no-public-network-access",
     "edge-external-auth-required",
+    "edge-external-auth-uri-unique",
     "edge-snippets-disabled",
     "edge-no-retired-ingress-nginx",
 ];

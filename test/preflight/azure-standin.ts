@@ -41,6 +41,8 @@ export interface StandinState {
     resources: Map<string, Record<string, unknown>>;
     /** Role definition GUID → role name (built-in and custom). */
     roleDefinitions: Map<string, string>;
+    /** Custom role definitions (GUID → their actions and assignable scopes), as the bootstrap made them. */
+    customRoleDefinitions: Map<string, { actions: string[]; assignableScopes: string[] }>;
     roleAssignments: { principalId: string; roleDefinitionGuid: string; scope: string; condition?: string }[];
     skus: Sku[];
     computeUsages: Usage[];
@@ -111,7 +113,14 @@ export async function startStandin(state: StandinState): Promise<Standin> {
         if (definition) {
             const name = state.roleDefinitions.get(definition[1].toLowerCase());
             if (!name) return armError(res, 404, "RoleDefinitionDoesNotExist", "The specified role definition with ID '" + definition[1] + "' does not exist.");
-            return send(res, 200, { id: path, name: definition[1], type: "Microsoft.Authorization/roleDefinitions", properties: { roleName: name, type: "BuiltInRole" } });
+            const custom = state.customRoleDefinitions.get(definition[1].toLowerCase());
+            const permissions = custom ? [{ actions: custom.actions, notActions: [], dataActions: [], notDataActions: [] }] : [];
+            return send(res, 200, {
+                id: path,
+                name: definition[1],
+                type: "Microsoft.Authorization/roleDefinitions",
+                properties: { roleName: name, type: custom ? "CustomRole" : "BuiltInRole", permissions, ...(custom ? { assignableScopes: custom.assignableScopes } : {}) },
+            });
         }
         const assignments = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignments$/i.exec(path);
         const scope = assignments ? assignments[1] : path.replace(/\/(virtualNetworkLinks|usages|skus)$/i, "");

@@ -118,6 +118,19 @@ describe("preflight against stand-in Azure endpoints", function () {
             return state;
         };
 
+        it("names a missing or widened platform custom role, with the bootstrap step that defines it", async () => {
+            const missing = await preflight(config, prepared((state, needs) => state.customRoleDefinitions.delete(needs.customRoles[0].guid) && state.roleDefinitions.delete(needs.customRoles[0].guid)));
+            const gap = missing.byCheck("platform custom roles");
+            assert.equal(gap.status, "fail");
+            assert.match(gap.messages.join("\n"), /AzureML Online Endpoint Token Reader is not defined in .*rg-aml-prod under [0-9a-f-]{36}/);
+            assert.match(gap.fixes.join("\n"), /--phase owner/);
+            const widened = await preflight(
+                config,
+                prepared((state, needs) => state.customRoleDefinitions.get(needs.customRoles[0].guid)!.actions.push("Microsoft.MachineLearningServices/workspaces/onlineEndpoints/listKeys/action")),
+            );
+            assert.match(widened.byCheck("platform custom roles").messages.join("\n"), /listKeys.*not exactly/);
+        });
+
         it("names a missing RBAC Administrator grant and prints the conditioned command that adds it", async () => {
             const run = await preflight(
                 config,

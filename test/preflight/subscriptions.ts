@@ -52,6 +52,7 @@ function baseState(requirements: StackRequirements, tenantId: string): StandinSt
         features: {},
         resources: new Map(),
         roleDefinitions: new Map(Object.entries(ROLE_GUIDS).map(([name, guid]) => [guid, name])),
+        customRoleDefinitions: new Map(),
         roleAssignments: [],
         skus: SKUS.map(([name, family, vcpus]): Sku => ({
             resourceType: "virtualMachines",
@@ -83,6 +84,10 @@ export function preparedSubscription(requirements: StackRequirements, tenantId: 
     for (const feature of requirements.features) state.features[feature] = "Registered";
     const put = (id: string, body: Record<string, unknown> = {}) => state.resources.set(id, { id, name: id.split("/").pop(), ...body });
     put(ids.platformResourceGroup, { location: requirements.location });
+    for (const custom of requirements.customRoles) {
+        state.roleDefinitions.set(custom.guid, `${custom.role} (${custom.scope})`);
+        state.customRoleDefinitions.set(custom.guid, { actions: [...custom.actions], assignableScopes: [custom.scope] });
+    }
     put(ids.resourceGroup, { location: requirements.location });
     put(ids.vnet, { properties: { addressSpace: { addressPrefixes: [requirements.network.hubAddressSpace] } } });
     put(ids.keyVault, { properties: { enableRbacAuthorization: true, publicNetworkAccess: "Disabled" } });

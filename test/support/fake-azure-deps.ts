@@ -16,15 +16,18 @@ export const TEST_VAULT_ID = `/subscriptions/${OFFLINE_SUBSCRIPTION_ID}/resource
 export const TEST_REGISTRY = "craml.azurecr.io";
 export const TEST_API_CLIENT_ID = "6e0f6c1d-3c1a-4a8e-9a57-0b1f1f1c2d3e";
 export const TEST_API_IDENTIFIER_URI = "api://amlmesh-test";
+export const TEST_WORKSPACE_ID = `/subscriptions/${OFFLINE_SUBSCRIPTION_ID}/resourceGroups/${TEST_RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/mlw-aml-test`;
+/** A stand-in for the router's self-signed certificate (public material). */
+export const TEST_ROUTER_CA_PEM = "-----BEGIN CERTIFICATE-----\ndGVzdCByb3V0ZXIgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
 
 /** The managed identity the fake Azure side creates per workload. */
 export type FakeIdentity = managedidentity.UserAssignedIdentity;
 
 /** Azure-side dependencies built from azure-native resources, recording what was asked for. */
 export function fakeClusterDeps(overrides: Partial<ClusterServiceDeps<FakeIdentity>> = {}): ClusterServiceDeps<FakeIdentity> & {
-    requested: { identities: { name: string; namespace: string; serviceAccount: string }[]; grants: { secretName: string }[] };
+    requested: { identities: { name: string; namespace: string; serviceAccount: string }[]; grants: { secretName: string }[]; endpointTokenGrants: number };
 } {
-    const requested = { identities: [] as { name: string; namespace: string; serviceAccount: string }[], grants: [] as { secretName: string }[] };
+    const requested = { identities: [] as { name: string; namespace: string; serviceAccount: string }[], grants: [] as { secretName: string }[], endpointTokenGrants: 0 };
     const deps: ClusterServiceDeps<FakeIdentity> = {
         kubernetesProvider: testProvider(),
         keyVault: { name: TEST_VAULT, resourceGroupName: TEST_RESOURCE_GROUP },
@@ -59,7 +62,28 @@ export function fakeClusterDeps(overrides: Partial<ClusterServiceDeps<FakeIdenti
         },
         api: { clientId: TEST_API_CLIENT_ID, identifierUri: TEST_API_IDENTIFIER_URI },
         imageRegistry: { loginServer: TEST_REGISTRY, pullReady: [] },
-        inferenceRouter: { namespace: "azureml", serviceName: "azureml-fe", port: 443, scheme: "https", serviceAccount: "azureml-fe-v2", podSelector: { azuremlappname: "azureml-fe" }, modelScoringPort: 5001 },
+        inferenceRouter: {
+            namespace: "azureml",
+            serviceName: "azureml-fe",
+            port: 443,
+            scheme: "https",
+            serviceAccount: "azureml-fe-v2",
+            podSelector: { azuremlappname: "azureml-fe" },
+            modelScoringPort: 5001,
+            caCertificatePem: TEST_ROUTER_CA_PEM,
+        },
+        mlWorkspace: {
+            id: TEST_WORKSPACE_ID,
+            grantOnlineEndpointToken: (identity) => {
+                requested.endpointTokenGrants += 1;
+                return new authorization.RoleAssignment(`mlw-endpoint-token-${requested.endpointTokenGrants}`, {
+                    principalId: identity.principalId,
+                    principalType: "ServicePrincipal",
+                    roleDefinitionId: `/subscriptions/${OFFLINE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/00000000-0000-4000-8000-00000000c0de`,
+                    scope: TEST_WORKSPACE_ID,
+                });
+            },
+        },
         workloadCallers: [{ caller: "feature-api", namespace: "features", serviceAccount: "feature-api", clientId: "0b6f4b7e-9d51-4c2e-8f5d-3a0e4b1c2d3f" }],
         ...overrides,
     };

@@ -64,19 +64,13 @@ const KNOWN_VARIABLES = [
   'AUTHZ_SHUTDOWN_GRACE_SECONDS',
 ] as const;
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Reads and validates the environment once at start; throws ConfigError on the first problem. */
 export function loadConfig(env: Env): AuthorizerConfig {
-  const unknown = Object.keys(env).filter(
-    (name) => name.startsWith('AUTHZ_') && !(KNOWN_VARIABLES as readonly string[]).includes(name),
-  );
-  if (unknown.length > 0) {
-    const name = unknown.sort()[0] as string;
-    throw new ConfigError(name, `unknown variable (known: ${KNOWN_VARIABLES.join(', ')})`);
-  }
+  refuseUnknown(env, 'AUTHZ_', KNOWN_VARIABLES);
 
   const issuer = requiredString(env, 'AUTHZ_ISSUER');
   checkFetchableUrl('AUTHZ_ISSUER', issuer);
@@ -99,7 +93,7 @@ export function loadConfig(env: Env): AuthorizerConfig {
   }
 
   return {
-    host: host(env),
+    host: host(env, 'AUTHZ_HOST'),
     port: integer(env, 'AUTHZ_PORT', 8080, 0, 65_535),
     issuer,
     audiences: audiences(env),
@@ -121,25 +115,34 @@ export function loadConfig(env: Env): AuthorizerConfig {
       maxStaleSeconds,
       timeoutMs: integer(env, 'AUTHZ_JWKS_TIMEOUT_MS', 5000, 100, 30_000),
     },
-    logLevel: logLevel(env),
+    logLevel: logLevel(env, 'AUTHZ_LOG_LEVEL'),
     shutdownGraceSeconds: integer(env, 'AUTHZ_SHUTDOWN_GRACE_SECONDS', 10, 0, 120),
   };
 }
 
-function optionalString(env: Env, name: string): string | undefined {
+/** Any variable with the service's prefix that it does not read is a typo: refused. */
+export function refuseUnknown(env: Env, prefix: string, known: readonly string[]): void {
+  const unknown = Object.keys(env).filter((name) => name.startsWith(prefix) && !known.includes(name));
+  if (unknown.length > 0) {
+    const name = unknown.sort()[0] as string;
+    throw new ConfigError(name, `unknown variable (known: ${known.join(', ')})`);
+  }
+}
+
+export function optionalString(env: Env, name: string): string | undefined {
   const value = env[name];
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   return trimmed === '' ? undefined : trimmed;
 }
 
-function requiredString(env: Env, name: string): string {
+export function requiredString(env: Env, name: string): string {
   const value = optionalString(env, name);
   if (value === undefined) throw new ConfigError(name, 'required but not set');
   return value;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+export function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = optionalString(env, name);
   if (raw === undefined) return fallback;
   const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
@@ -157,9 +160,9 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `"${raw}" must be true, false, 1 or 0`);
 }
 
-function host(env: Env): string {
-  const value = optionalString(env, 'AUTHZ_HOST') ?? '0.0.0.0';
-  if (isIP(value) === 0) throw new ConfigError('AUTHZ_HOST', `"${value}" must be an IPv4 or IPv6 address`);
+export function host(env: Env, name: string): string {
+  const value = optionalString(env, name) ?? '0.0.0.0';
+  if (isIP(value) === 0) throw new ConfigError(name, `"${value}" must be an IPv4 or IPv6 address`);
   return value;
 }
 
@@ -187,16 +190,16 @@ function algorithms(env: Env): SupportedAlgorithm[] {
   return list as SupportedAlgorithm[];
 }
 
-function logLevel(env: Env): LogLevel {
-  const raw = optionalString(env, 'AUTHZ_LOG_LEVEL') ?? 'info';
+export function logLevel(env: Env, name: string): LogLevel {
+  const raw = optionalString(env, name) ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
-    throw new ConfigError('AUTHZ_LOG_LEVEL', `"${raw}" must be one of ${LOG_LEVELS.join(', ')}`);
+    throw new ConfigError(name, `"${raw}" must be one of ${LOG_LEVELS.join(', ')}`);
   }
   return raw as LogLevel;
 }
 
 /** Key material must come over TLS; plain http is tolerated only for a loopback issuer (tests, local runs). */
-function checkFetchableUrl(name: string, value: string): void {
+export function checkFetchableUrl(name: string, value: string): void {
   const problem = fetchableUrlProblem(value);
   if (problem !== undefined) throw new ConfigError(name, problem);
 }

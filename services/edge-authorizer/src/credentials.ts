@@ -45,7 +45,8 @@ export function looksLikeCompactJws(token: string): boolean {
 /**
  * RFC 6750 §2.3 allows `?access_token=`, but a token in a URL ends up in access logs and browser
  * history, and a request must not carry two credentials. The authorizer never reads it; its mere
- * presence, in the auth URI or in the client's original URI (X-Original-URI), refuses the request.
+ * presence in the auth URI refuses the request. (The client's own URI never reaches the authorizer:
+ * the controller sends no X-Original-URI, and one a client sends is its own invention.)
  */
 export function carriesQueryToken(query: string): boolean {
   // Cheap pre-check; a percent-encoded name (access%5Ftoken) still goes through the full parse.
@@ -54,11 +55,4 @@ export function carriesQueryToken(query: string): boolean {
     if (name.toLowerCase() === 'access_token') return true;
   }
   return false;
-}
-
-/** The query part of a request target ("" when there is none). */
-export function queryOf(target: string | undefined): string {
-  if (target === undefined) return '';
-  const mark = target.indexOf('?');
-  return mark === -1 ? '' : target.slice(mark + 1);
 }

@@ -1,4 +1,4 @@
-import { bearerToken, carriesQueryToken, looksLikeCompactJws, queryOf, type CredentialProblem } from './credentials.js';
+import { bearerToken, carriesQueryToken, looksLikeCompactJws, type CredentialProblem } from './credentials.js';
 import { KeysUnavailableError } from './keys.js';
 import { requirementFrom, satisfies, type Requirement } from './requirements.js';
 import { TokenCache } from './token-cache.js';
@@ -8,10 +8,12 @@ import { TokenRejectedError, type TokenRejection, type TokenVerifier, type Verif
 export interface AuthorizationRequest {
   /** Every Authorization header value as received (from `req.rawHeaders`: duplicates included). */
   readonly authorization: readonly string[] | undefined;
-  /** Query string of the auth URI itself, without the "?". */
+  /**
+   * Query string of the auth URI itself, without the "?": the route's requirements, fixed in its
+   * externalAuth policy. The controller sends nothing about the client's original request (no
+   * X-Original-URI), and a client could send any such header itself, so none is read.
+   */
   readonly query: string;
-  /** Every X-Original-URI as received: the client's request target as NGINX forwards it (one). */
-  readonly originalUris: readonly string[] | undefined;
 }
 
 export type Reason =
@@ -62,7 +64,7 @@ export class Authorizer {
   /** Synchronous when the answer needs no signature check (cache hits, refusals); a Promise otherwise. */
   decide(request: AuthorizationRequest): Decision | Promise<Decision> {
     // First, so a token in a query string is never parsed or kept (not even as a memo key).
-    if (carriesQueryToken(request.query) || request.originalUris?.some((uri) => carriesQueryToken(queryOf(uri)))) {
+    if (carriesQueryToken(request.query)) {
       return refuse(401, 'deny', 'token_in_query', invalidRequest, undefined);
     }
     const required = requirementFrom(request.query);

@@ -22,24 +22,51 @@ export async function fetchJson(url: string, timeoutMs: number): Promise<unknown
     await response.body?.cancel();
     throw new Error(`GET ${url} answered ${response.status}`);
   }
+  return readJson(response, `GET ${url}`);
+}
+
+/** An answer whose status the caller judges; `json` is undefined when the body was not JSON. */
+export interface JsonAnswer {
+  readonly status: number;
+  readonly json: unknown;
+  readonly headers: Headers;
+}
+
+/**
+ * Sends a request and reads a JSON answer of any status, with the same timeout, size cap and
+ * no-redirect rule as fetchJson. A network failure or timeout throws.
+ */
+export async function sendJson(url: string, init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number }): Promise<JsonAnswer> {
+  const response = await fetch(url, {
+    method: init.method,
+    headers: { accept: 'application/json', ...init.headers },
+    ...(init.body === undefined ? {} : { body: init.body }),
+    redirect: 'error',
+    signal: AbortSignal.timeout(init.timeoutMs),
+  });
+  const json = await readJson(response, `${init.method} ${new URL(url).origin}${new URL(url).pathname}`).catch(() => undefined);
+  return { status: response.status, json, headers: response.headers };
+}
+
+async function readJson(response: Response, what: string): Promise<unknown> {
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > MAX_DOCUMENT_BYTES) {
     await response.body?.cancel();
-    throw new Error(`GET ${url} declared ${declared} bytes; the limit is ${MAX_DOCUMENT_BYTES}`);
+    throw new Error(`${what} declared ${declared} bytes; the limit is ${MAX_DOCUMENT_BYTES}`);
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (response.body !== null) {
     for await (const chunk of response.body) {
       size += chunk.byteLength;
-      if (size > MAX_DOCUMENT_BYTES) throw new Error(`GET ${url} exceeded ${MAX_DOCUMENT_BYTES} bytes`);
+      if (size > MAX_DOCUMENT_BYTES) throw new Error(`${what} exceeded ${MAX_DOCUMENT_BYTES} bytes`);
       chunks.push(chunk);
     }
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch {
-    throw new Error(`GET ${url} did not return JSON`);
+    throw new Error(`${what} did not return JSON`);
   }
 }
 

@@ -2,6 +2,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { CacheUse, Outcome, Reason } from './decision.js';
 import type { RefreshEvent } from './keys.js';
 
+/** More distinct routes than a platform publishes; beyond it decisions count under `other`. */
+const MAX_ROUTE_LABELS = 256;
+
 /**
  * Prometheus metrics, on a registry of their own (not prom-client's global one) so that several
  * authorizers can live in one test process.
@@ -11,8 +14,8 @@ export class AuthorizerMetrics {
 
   private readonly decisions = new Counter({
     name: 'edge_authorizer_decisions_total',
-    help: 'Authorization decisions by outcome (allow, deny, error) and reason.',
-    labelNames: ['outcome', 'reason'] as const,
+    help: 'Authorization decisions by route (from its authURI), outcome (allow, deny, error) and reason.',
+    labelNames: ['route', 'outcome', 'reason'] as const,
     registers: [this.registry],
   });
 
@@ -53,7 +56,7 @@ export class AuthorizerMetrics {
 
   private readonly connections = new Counter({
     name: 'edge_authorizer_connections_accepted_total',
-    help: 'TCP connections accepted. Grows with requests only if NGINX upstream keepalive is broken.',
+    help: 'TCP connections accepted. Behind controller 5.5.4 it grows with requests: its auth location sends Connection: close.',
     registers: [this.registry],
   });
 
@@ -61,10 +64,21 @@ export class AuthorizerMetrics {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'edge_authorizer_' });
   }
 
-  recordDecision(outcome: Outcome, reason: Reason, cache: CacheUse, seconds: number): void {
-    this.decisions.inc({ outcome, reason });
+  /** Route labels seen so far; bounded, because anything that reaches /authorize can name a route. */
+  private readonly routes = new Set<string>();
+
+  recordDecision(outcome: Outcome, reason: Reason, cache: CacheUse, seconds: number, route: string | undefined): void {
+    this.decisions.inc({ route: this.routeLabel(route), outcome, reason });
     this.latency.observe({ outcome }, seconds);
     if (cache === 'hit' || cache === 'miss') this.cacheLookups.inc({ result: cache });
+  }
+
+  private routeLabel(route: string | undefined): string {
+    if (route === undefined) return 'none';
+    if (this.routes.has(route)) return route;
+    if (this.routes.size >= MAX_ROUTE_LABELS) return 'other';
+    this.routes.add(route);
+    return route;
   }
 
   recordRefresh(event: RefreshEvent): void {

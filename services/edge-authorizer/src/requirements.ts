@@ -8,6 +8,8 @@ import { LRUCache } from 'lru-cache';
  * user and application tokens.
  */
 export interface Requirement {
+  /** `<namespace>/<name>` of the route (its VirtualServerRoute), for logs and metrics; optional. */
+  readonly route: string | undefined;
   readonly roles: readonly string[];
   readonly scopes: readonly string[];
 }
@@ -18,6 +20,8 @@ export type RequirementResult =
 
 const NAME = /^[\x21-\x2b\x2d-\x7e]{1,128}$/; // visible ASCII without the comma separator
 const MAX_NAMES = 32;
+/** A Kubernetes namespace and object name. */
+const ROUTE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?$/;
 
 /**
  * A route's query never changes, so parsed requirements are memoised. Bounded in entries and in key
@@ -38,11 +42,14 @@ function parse(query: string): RequirementResult {
   const params = new URLSearchParams(query);
   const roles = names(params.getAll('roles'));
   const scopes = names(params.getAll('scopes'));
-  if (roles === undefined || scopes === undefined) return { ok: false, problem: 'bad_requirement' };
+  const routes = params.getAll('route');
+  if (roles === undefined || scopes === undefined || routes.length > 1 || (routes[0] !== undefined && !ROUTE.test(routes[0]))) {
+    return { ok: false, problem: 'bad_requirement' };
+  }
   // A route that names nothing would admit any token for the audience — in Entra that is any app in
   // the tenant. Refuse it as a configuration error instead of allowing it silently.
   if (roles.length === 0 && scopes.length === 0) return { ok: false, problem: 'no_requirement' };
-  return { ok: true, requirement: { roles, scopes } };
+  return { ok: true, requirement: { route: routes[0], roles, scopes } };
 }
 
 function names(values: string[]): string[] | undefined {

@@ -39,16 +39,21 @@ export function createAuthorizerServer(deps: ServerDependencies): AuthorizerServ
     server,
     async drain(graceMs: number): Promise<void> {
       draining = true;
-      if (!server.listening) return;
-      const closed = once(server, 'close');
-      server.close();
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      force.unref();
-      await closed;
-      clearTimeout(force);
+      await drainServer(server, graceMs);
     },
   };
+}
+
+/** Stop accepting, close idle connections, let in-flight requests finish, force-close after `graceMs`. */
+export async function drainServer(server: Server, graceMs: number): Promise<void> {
+  if (!server.listening) return;
+  const closed = once(server, 'close');
+  server.close();
+  server.closeIdleConnections();
+  const force = setTimeout(() => server.closeAllConnections(), graceMs);
+  force.unref();
+  await closed;
+  clearTimeout(force);
 }
 
 function route(req: IncomingMessage, res: ServerResponse, deps: ServerDependencies, ready: () => boolean): void {
@@ -87,7 +92,7 @@ function authorize(req: IncomingMessage, res: ServerResponse, query: string, dep
   const headers = subrequestHeaders(req.rawHeaders);
   let decision: Decision | Promise<Decision>;
   try {
-    decision = deps.authorizer.decide({ authorization: headers.authorization, query, originalUris: headers.originalUris });
+    decision = deps.authorizer.decide({ authorization: headers.authorization, query });
   } catch (error) {
     fail(res, error, deps);
     return;
@@ -119,8 +124,6 @@ function fail(res: ServerResponse, error: unknown, deps: ServerDependencies): vo
 interface SubrequestHeaders {
   /** Every Authorization header as received, duplicates included. */
   readonly authorization: string[] | undefined;
-  /** Every X-Original-URI (NGINX sends one; each copy goes through the token-in-query check). */
-  readonly originalUris: string[] | undefined;
   /** X-Request-ID (the first, if repeated); validated before it is logged. */
   readonly requestId: string | undefined;
 }
@@ -132,7 +135,6 @@ interface SubrequestHeaders {
  */
 function subrequestHeaders(rawHeaders: readonly string[]): SubrequestHeaders {
   let authorization: string[] | undefined;
-  let originalUris: string[] | undefined;
   let requestId: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
@@ -142,29 +144,24 @@ function subrequestHeaders(rawHeaders: readonly string[]): SubrequestHeaders {
       case 13:
         if (name.toLowerCase() === 'authorization') (authorization ??= []).push(value);
         break;
-      case 14:
-        if (name.toLowerCase() === 'x-original-uri') (originalUris ??= []).push(value);
-        break;
       case 12:
         if (requestId === undefined && name.toLowerCase() === 'x-request-id') requestId = value;
         break;
       default:
     }
   }
-  return { authorization, originalUris, requestId };
+  return { authorization, requestId };
 }
 
-/** No body on any answer to an auth subrequest: a body stops NGINX reusing the upstream connection. */
+/**
+ * No body on any answer to an auth subrequest: a body stops NGINX reusing the upstream connection.
+ * No identity headers either: the controller renders no auth_request_set, so nothing of this
+ * answer but its status (and WWW-Authenticate on a 401) reaches anyone.
+ */
 function answer(res: ServerResponse, decision: Decision): void {
   const headers: OutgoingHttpHeaders = {};
   if (decision.challenge !== undefined) headers['www-authenticate'] = decision.challenge;
-  const { identity } = decision;
-  if (decision.status === 204 && identity !== undefined) {
-    headers['x-auth-subject'] = identity.subject;
-    if (identity.objectId !== undefined) headers['x-auth-object-id'] = identity.objectId;
-    headers['x-auth-app-id'] = identity.appId;
-    // Space-separated: Entra role values may contain commas but never spaces.
-    if (identity.roles.length > 0) headers['x-auth-roles'] = identity.roles.join(' ');
+  if (decision.status === 204) {
     res.writeHead(204, headers);
   } else {
     headers['content-length'] = '0';
@@ -174,12 +171,13 @@ function answer(res: ServerResponse, decision: Decision): void {
 }
 
 function record(decision: Decision, seconds: number, headers: SubrequestHeaders, deps: ServerDependencies): void {
-  deps.metrics.recordDecision(decision.outcome, decision.reason, decision.cache, seconds);
+  deps.metrics.recordDecision(decision.outcome, decision.reason, decision.cache, seconds, decision.requirement?.route);
   const { requestId } = headers;
-  const originalUri = headers.originalUris?.[0];
   const { identity, requirement } = decision;
   const line = {
     requestId: requestId !== undefined && REQUEST_ID.test(requestId) ? requestId : undefined,
+    // The route from its own authURI (the client's URI never reaches the authorizer).
+    route: requirement?.route,
     decision: decision.outcome,
     status: decision.status,
     reason: decision.reason,
@@ -190,8 +188,6 @@ function record(decision: Decision, seconds: number, headers: SubrequestHeaders,
     requiredRoles: requirement?.roles,
     requiredScopes: requirement?.scopes,
     cache: decision.cache,
-    // Path only: a query string may carry secrets (that is why access_token is refused).
-    uri: originalUri === undefined ? undefined : originalUri.split('?', 1)[0]?.slice(0, 256),
     durationMs: Math.round(seconds * 1e6) / 1e3,
   };
   if (decision.outcome === 'error') deps.logger.error(line, 'decision');

@@ -3,29 +3,18 @@ import type { AddressInfo } from 'node:net';
 
 /** What the stand-in backend saw, as it echoes it back in JSON. */
 export interface Echo {
+  /** Which stand-in answered (the Service it stands in for). */
+  readonly backend: string;
   readonly method: string;
   readonly url: string;
   readonly bodyBytes: number;
-  readonly authorization: string | undefined;
-  readonly subject: string | undefined;
-  readonly objectId: string | undefined;
-  readonly appId: string | undefined;
-  readonly roles: string | undefined;
-  readonly requestId: string | undefined;
+  /** Every request header as received, lower-cased names, repeated ones joined with ", ". */
+  readonly headers: Record<string, string>;
 }
 
-const ECHOED = {
-  authorization: 'authorization',
-  subject: 'x-auth-subject',
-  objectId: 'x-auth-object-id',
-  appId: 'x-auth-app-id',
-  roles: 'x-auth-roles',
-  requestId: 'x-request-id',
-} as const;
-
 /**
- * The model endpoint behind NGINX: answers 200 with the identity headers NGINX forwarded (from
- * auth_request_set), so tests can see exactly what a backend would trust.
+ * A backend behind NGINX: answers 200 with every header it received, so tests can see exactly
+ * what a backend would be told about the caller.
  */
 export interface RunningUpstream {
   readonly server: Server;
@@ -35,7 +24,7 @@ export interface RunningUpstream {
   stop(): Promise<void>;
 }
 
-export async function startUpstream(port = 0): Promise<RunningUpstream> {
+export async function startUpstream(name = 'backend', port = 0): Promise<RunningUpstream> {
   let requests = 0;
   const server = createServer((req, res) => {
     requests += 1;
@@ -44,11 +33,13 @@ export async function startUpstream(port = 0): Promise<RunningUpstream> {
       bodyBytes += chunk.length;
     });
     req.on('end', () => {
-      const echo: Record<string, unknown> = { method: req.method, url: req.url, bodyBytes };
-      for (const [field, header] of Object.entries(ECHOED)) {
-        const value = req.headers[header];
-        echo[field] = Array.isArray(value) ? value.join(', ') : value;
+      const headers: Record<string, string> = {};
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        const header = (req.rawHeaders[i] as string).toLowerCase();
+        const value = req.rawHeaders[i + 1] as string;
+        headers[header] = header in headers ? `${headers[header]}, ${value}` : value;
       }
+      const echo: Echo = { backend: name, method: req.method ?? '', url: req.url ?? '', bodyBytes, headers };
       const text = JSON.stringify(echo);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { EdgeHost } from "../../../components/edge/edge-host";
+import { CLIENT_IDENTITY_HEADERS } from "../../../components/edge/identity-headers";
 import { ProtectedRoute, type EdgeRef, type ProtectedRouteArgs } from "../../../components/edge/protected-route";
 import { MeshAuthorization } from "../../../components/mesh/authorization";
 import { runComponents, type PlannedStack } from "../../harness";
@@ -62,9 +63,19 @@ describe("ProtectedRoute and EdgeHost", () => {
         assert.equal(vsr.input("spec.ingressClassName"), "nginx");
         const [upstream] = vsr.input("spec.upstreams") as Record<string, unknown>[];
         assert.deepEqual(upstream, { name: "backend", service: "churn-scorer", port: 8080, "use-cluster-ip": true, keepalive: 32 });
-        const [subroute] = vsr.input("spec.subroutes") as { path: string; action: { pass: string } }[];
+        const [subroute] = vsr.input("spec.subroutes") as { path: string; action: { proxy: { upstream: string } } }[];
         assert.equal(subroute.path, "/models/churn");
-        assert.equal(subroute.action.pass, "backend");
+        assert.equal(subroute.action.proxy.upstream, "backend");
+    });
+
+    it("blanks every client-sent identity header and leaves Authorization for the backend to verify again", () => {
+        for (const vsr of customResources(stack, NGINX, "VirtualServerRoute")) {
+            const [subroute] = vsr.input("spec.subroutes") as { action: { proxy: { requestHeaders: { pass?: boolean; set: { name: string; value: string }[] } } } }[];
+            const { requestHeaders } = subroute.action.proxy;
+            assert.equal(requestHeaders.pass, undefined, "pass: false would drop Content-Type and Authorization too");
+            assert.deepEqual(requestHeaders.set, CLIENT_IDENTITY_HEADERS.map((name) => ({ name, value: "" })));
+            assert.ok(!requestHeaders.set.some((header) => header.name.toLowerCase() === "authorization"));
+        }
     });
 
     it("checks the token at the authorizer for the route's roles and scopes before every request", () => {
@@ -76,10 +87,11 @@ describe("ProtectedRoute and EdgeHost", () => {
         assert.deepEqual(auth.input("spec.externalAuth"), {
             authServiceName: "edge-authorizer/edge-authorizer",
             authServicePorts: [8080],
-            authURI: "/authorize?roles=Model.Invoke&scopes=user_impersonation",
+            authURI: "/authorize?route=models/churn-scoring&roles=Model.Invoke&scopes=user_impersonation",
         });
+        // Same roles, own authURI: the controller keeps only the first auth location of a repeated authURI.
         const other = policyWith(stack, "externalAuth").find((p) => objectName(p) === "churn-scoring-v2-authz")!;
-        assert.equal(other.input("spec.externalAuth.authURI"), "/authorize?roles=Model.Invoke");
+        assert.equal(other.input("spec.externalAuth.authURI"), "/authorize?route=models/churn-scoring-v2&roles=Model.Invoke");
     });
 
     it("limits each client address with the route's rate and burst", () => {

@@ -47,7 +47,7 @@ export async function startInProcess(
     clock,
     logs,
     decide: async (partial) =>
-      app.authorizer.decide({ authorization: partial.authorization, query: partial.query ?? 'roles=Model.Invoke', originalUris: partial.originalUris }),
+      app.authorizer.decide({ authorization: partial.authorization, query: partial.query ?? 'roles=Model.Invoke' }),
     ready: () => pollUntil(() => app.keyStore.ready, { timeoutMs: 10_000, intervalMs: 20, describe: () => 'keys not loaded' }),
     stop: () => app.stop(),
   };

@@ -4,6 +4,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { REPO_ROOT, authorizerEnv, buildAuthorizer, startAuthorizerProcess, type RunningAuthorizer } from '../../../services/edge-authorizer/testkit/authorizer.js';
+import { startSwapRig } from '../../../services/edge-authorizer/testkit/swap.js';
 import { TestIssuer } from '../../../services/edge-authorizer/testkit/issuer.js';
 import { httpGet } from './harness.js';
 
@@ -110,6 +111,22 @@ describe('edge-authorizer production build', function () {
     assert.equal(await authorizer.stop(), 0);
     assert.ok(authorizer.logLines().some((line) => line['msg'] === 'shutting down'));
     authorizer = undefined;
+  });
+
+  it('runs the Azure ML token swap from the same build: node dist/swap-main.js', async () => {
+    const rig = await startSwapRig({
+      subject: 'system:serviceaccount:aml-token-swap:aml-token-swap',
+      endpoints: ['churn'],
+      command: [process.execPath, 'dist/swap-main.js'],
+      cwd: join(root, WORKSPACE),
+    });
+    try {
+      const response = await httpGet(`${rig.url}/api/v1/endpoint/churn/score`, { authorization: 'Bearer caller' });
+      assert.equal(response.status, 200, response.body);
+      assert.equal(await rig.process.stop(), 0);
+    } finally {
+      await rig.stop();
+    }
   });
 
   it('refuses to start on a bad variable, naming it, with exit code 2', () => {

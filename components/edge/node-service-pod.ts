@@ -1,0 +1,40 @@
+/**
+ * The pod settings the edge's own Node services share (the authorizer and the Azure ML token
+ * swap run from one image): non-root with a fixed numeric user, no privilege escalation, no
+ * capabilities, read-only root, seccomp, probes on /healthz and /readyz, and outside dev a
+ * spread over nodes (hard) and zones (soft).
+ */
+import type * as k8s from "@pulumi/kubernetes";
+
+export const NODE_SERVICE_POD_SECURITY: k8s.types.input.core.v1.PodSecurityContext = {
+    runAsNonRoot: true,
+    runAsUser: 10001,
+    runAsGroup: 10001,
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+export const NODE_SERVICE_CONTAINER_SECURITY: k8s.types.input.core.v1.SecurityContext = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    privileged: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** Liveness on /healthz, readiness on /readyz, both on the container port named `http`. */
+export const NODE_SERVICE_PROBES: Pick<k8s.types.input.core.v1.Container, "livenessProbe" | "readinessProbe"> = {
+    livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+    readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+};
+
+/** Topology spread for highly available replicas; nothing when `enabled` is false. */
+export function spreadOverNodesAndZones(selector: Record<string, string>, enabled: boolean): Partial<k8s.types.input.core.v1.PodSpec> {
+    if (!enabled) return {};
+    return {
+        topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } },
+            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+        ],
+    };
+}
