@@ -17,7 +17,12 @@ export interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly total: number;
+  /** Socket-level errors (resets) autocannon counted; a handful per run is reported, not fatal. */
+  readonly errors: number;
 }
+
+/** Socket errors above this share of the requests make the run invalid. */
+const TOLERATED_ERROR_SHARE = 1e-4;
 
 /**
  * Closed-loop HTTP load with autocannon from this process. The load generator shares the machine's
@@ -46,14 +51,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const unexpected = result.statusCodeStats === undefined ? result.non2xx : Object.entries(result.statusCodeStats)
     .filter(([status]) => Number(status) !== options.expectStatus)
     .reduce((sum, [, stats]) => sum + (stats.count ?? 0), 0);
-  if (result.errors > 0 || unexpected > 0) {
+  // Any wrong status invalidates the run. A few socket errors in tens of thousands of requests
+  // (a reset racing a connection NGINX closes after keepalive_requests) do not change the figure;
+  // they are printed, and more than 0.01% invalidates the run too.
+  if (unexpected > 0 || result.errors > result.requests.total * TOLERATED_ERROR_SHARE) {
     throw new Error(`${options.url}: ${result.errors} errors, ${unexpected} answers other than ${options.expectStatus} (${JSON.stringify(result.statusCodeStats)})`);
   }
+  if (result.errors > 0) console.warn(`note: ${options.url}: ${result.errors} socket errors in ${result.requests.total} requests (under ${TOLERATED_ERROR_SHARE * 100}%, run kept)`);
   return {
     requestsPerSecond: result.requests.total / result.duration,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
     total: result.requests.total,
+    errors: result.errors,
   };
 }
 

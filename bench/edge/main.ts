@@ -196,6 +196,7 @@ function medianLoad(runs: readonly LoadResult[]): LoadResult {
     p50Ms: mid(runs.map((run) => run.p50Ms)),
     p99Ms: mid(runs.map((run) => run.p99Ms)),
     total: mid(runs.map((run) => run.total)),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
   };
 }
 
