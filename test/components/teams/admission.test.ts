@@ -1,0 +1,166 @@
+/**
+ * The admission guardrails in team namespaces, evaluated with a CEL library exactly as the
+ * prod stack declares them. Good objects are what the platform's own ProtectedRoute declares for
+ * a route in the team's namespace (the shape a team publishes with) and the team namespace as
+ * the stack declares it; bad objects are those with one thing changed.
+ */
+import * as assert from "node:assert/strict";
+import { ProtectedRoute, type EdgeRef } from "../../../components/edge/protected-route";
+import { parseStackConfig } from "../../../infra/config";
+import { runComponents, shippedStackConfig, type PlannedStack } from "../../harness";
+import { plannedStack } from "../../infra/azure-stacks";
+import { admit, declaredAdmissionPolicies, type AdmissionRequest, type DeclaredAdmissionPolicy } from "../../support/admission";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test objects are edited freely
+
+const NGINX = { group: "k8s.nginx.org", version: "v1" };
+
+describe("team admission policies (CEL)", () => {
+    let stack: PlannedStack;
+    let policies: DeclaredAdmissionPolicy[];
+    let team: { name: string; namespace: string; labels: Record<string, string>; namespaceObject: Obj };
+    let good: { authz: Obj; rateLimit: Obj; route: Obj };
+    let edge: EdgeRef;
+
+    before(async () => {
+        stack = await plannedStack("prod");
+        policies = declaredAdmissionPolicies(stack);
+        const config = parseStackConfig(shippedStackConfig("prod"));
+        const [first] = config.teams;
+        const namespaceResource = stack.ofType("kubernetes:core/v1:Namespace").find((r) => r.input("metadata.name") === first.namespaces[0])!;
+        const namespaceObject = { metadata: namespaceResource.input("metadata") } as Obj;
+        team = { name: first.name, namespace: first.namespaces[0], labels: namespaceObject.metadata.labels, namespaceObject };
+
+        // The edge as the platform declares it: its own routes' externalAuth names the authorizer.
+        const platformAuth = stack.ofType("kubernetes:k8s.nginx.org/v1:Policy").find((r) => r.input("spec.externalAuth") !== undefined)!;
+        const [authNamespace, authName] = String(platformAuth.input("spec.externalAuth.authServiceName")).split("/");
+        const vs = stack.ofType("kubernetes:k8s.nginx.org/v1:VirtualServer").find((r) => r.input("spec.host") === config.edge.hostName)!;
+        edge = {
+            identity: { namespace: "nginx-ingress", name: "nginx-ingress" },
+            ingressClassName: String(vs.input("spec.ingressClassName")),
+            authorizer: { namespace: authNamespace, name: authName, port: (platformAuth.input("spec.externalAuth.authServicePorts") as number[])[0] },
+            ready: [],
+        };
+        const prefix = first.prefixes[0];
+        const routeStack = await runComponents(
+            () =>
+                new ProtectedRoute(prefix.route, {
+                    host: config.edge.hostName,
+                    path: `${prefix.path}/score`,
+                    backend: { namespace: { name: prefix.namespace, ready: [] }, service: "fraud-scorer", port: 8080, serviceAccount: "fraud-scorer", podSelector: { app: "fraud-scorer" } },
+                    roles: ["Model.Invoke"],
+                    rateLimit: config.edge.rateLimit,
+                    edge,
+                }),
+        );
+        const inputs = (type: string, match: RegExp) => routeStack.where(type, match)[0].inputs as Obj;
+        good = {
+            authz: inputs("kubernetes:k8s.nginx.org/v1:Policy", /-authz$/),
+            rateLimit: inputs("kubernetes:k8s.nginx.org/v1:Policy", /-rate-limit$/),
+            route: inputs("kubernetes:k8s.nginx.org/v1:VirtualServerRoute", /-route$/),
+        };
+    });
+
+    const request = (resource: string, object: Obj, extra: Partial<AdmissionRequest> = {}): AdmissionRequest => ({
+        operation: "CREATE",
+        ...NGINX,
+        resource,
+        namespace: team.namespace,
+        namespaceLabels: team.labels,
+        object,
+        ...extra,
+    });
+    const edited = (object: Obj, edit: (copy: Obj) => void): Obj => {
+        const copy = structuredClone(object);
+        edit(copy);
+        return copy;
+    };
+    const assertAllowed = (req: AdmissionRequest) => {
+        const verdict = admit(policies, req);
+        assert.ok(verdict.evaluated.length > 0, "a policy applies");
+        assert.deepEqual(verdict.denials, []);
+    };
+    const assertRefused = (req: AdmissionRequest, message: RegExp) => {
+        const verdict = admit(policies, req);
+        assert.equal(verdict.allowed, false, `expected a refusal matching ${message}`);
+        assert.ok(verdict.denials.some((d) => message.test(d)), JSON.stringify(verdict.denials));
+    };
+
+    it("the prod stack declares each policy with a Deny binding and failurePolicy Fail", () => {
+        assert.deepEqual(policies.map((p) => p.name).sort(), [
+            "amlmesh-team-namespaces",
+            "amlmesh-team-nginx-policies",
+            "amlmesh-team-pods",
+            "amlmesh-team-services",
+            "amlmesh-team-virtualserverroutes",
+        ]);
+        assert.ok(policies.every((p) => p.failurePolicy === "Fail"));
+    });
+
+    it("admits a protected route as the platform's own component declares it, in a team namespace", () => {
+        assertAllowed(request("policies", good.authz));
+        assertAllowed(request("policies", good.rateLimit));
+        assertAllowed(request("virtualserverroutes", good.route));
+    });
+
+    it("refuses a Policy that points auth anywhere but the platform authorizer, or is another kind of auth", () => {
+        assertRefused(request("policies", edited(good.authz, (p) => (p.spec.externalAuth.authServiceName = "fraud-models/my-authorizer"))), /platform authorizer/);
+        assertRefused(request("policies", edited(good.authz, (p) => (p.spec.externalAuth.authServicePorts = [9999]))), /platform authorizer/);
+        assertRefused(request("policies", edited(good.authz, (p) => (p.spec.externalAuth.authURI = "/healthz"))), /platform authorizer/);
+        assertRefused(
+            request("policies", edited(good.authz, (p) => (p.spec = { ingressClassName: "nginx", basicAuth: { secret: "users", realm: "x" } }))),
+            /exactly one externalAuth .* or one rateLimit/,
+        );
+        assertRefused(request("policies", edited(good.authz, (p) => (p.spec = { ingressClassName: "nginx", rateLimit: good.rateLimit.spec.rateLimit }))), /named \*-authz must be the externalAuth/);
+    });
+
+    it("refuses a rate limit that only watches, or that claims to be something else", () => {
+        assertRefused(request("policies", edited(good.rateLimit, (p) => (p.spec.rateLimit.dryRun = true))), /enforcing rateLimit/);
+        assertRefused(request("policies", edited(good.rateLimit, (p) => (p.spec = { ingressClassName: "nginx", externalAuth: good.authz.spec.externalAuth }))), /enforcing rateLimit/);
+    });
+
+    it("refuses a route without auth or without a rate limit", () => {
+        assertRefused(request("virtualserverroutes", edited(good.route, (r) => delete r.spec.subroutes[0].policies)), /lists its policies/);
+        assertRefused(request("virtualserverroutes", edited(good.route, (r) => (r.spec.subroutes[0].policies = r.spec.subroutes[0].policies.filter((p: Obj) => !p.name.endsWith("-authz"))))), /externalAuth Policy/);
+        assertRefused(request("virtualserverroutes", edited(good.route, (r) => (r.spec.subroutes[0].policies = r.spec.subroutes[0].policies.filter((p: Obj) => !p.name.endsWith("-rate-limit"))))), /rateLimit Policy/);
+        assertRefused(request("virtualserverroutes", edited(good.route, (r) => r.spec.subroutes.push({ path: "/teams/fraud/open", action: { pass: "backend" } }))), /lists its policies/);
+    });
+
+    it("refuses upstream and policy references outside the team's namespace, and other hosts", () => {
+        assertRefused(request("virtualserverroutes", edited(good.route, (r) => (r.spec.upstreams[0].service = "features/feature-api"))), /own namespace/);
+        assertRefused(request("virtualserverroutes", edited(good.route, (r) => (r.spec.subroutes[0].policies[0].namespace = "edge-authorizer"))), /own namespace/);
+        assertAllowed(request("virtualserverroutes", edited(good.route, (r) => (r.spec.subroutes[0].policies[0].namespace = team.namespace))));
+        assertRefused(request("virtualserverroutes", edited(good.route, (r) => (r.spec.host = "other.example.com"))), /served on/);
+    });
+
+    it("refuses a namespace change that un-meshes a team namespace, and lets other changes through", () => {
+        const old = team.namespaceObject;
+        const update = (object: Obj): AdmissionRequest => ({ ...request("namespaces", object, { operation: "UPDATE", oldObject: old }), group: "" });
+        assertAllowed(update(edited(old, (n) => (n.metadata.labels["cost-center"] = "fraud"))));
+        assertRefused(update(edited(old, (n) => (n.metadata.annotations["linkerd.io/inject"] = "disabled"))), /stays meshed/);
+        assertRefused(update(edited(old, (n) => delete n.metadata.annotations["linkerd.io/inject"])), /stays meshed/);
+        assertRefused(update(edited(old, (n) => (n.metadata.annotations["config.linkerd.io/default-inbound-policy"] = "all-unauthenticated"))), /default inbound policy/);
+        assertRefused(update(edited(old, (n) => delete n.metadata.labels["platform.amlmesh.io/team"])), /keeps its platform.amlmesh.io\/team label/);
+        const injection = Object.keys(old.metadata.labels).find((key) => key.includes("linkerd"));
+        if (injection) assertRefused(update(edited(old, (n) => delete n.metadata.labels[injection])), /injection label/);
+        // A namespace that was never a team's is not this policy's business.
+        const other = edited(old, (n) => delete n.metadata.labels["platform.amlmesh.io/team"]);
+        assert.deepEqual(admit(policies, { ...update(edited(other, (n) => (n.metadata.annotations["linkerd.io/inject"] = "disabled"))), oldObject: other }).evaluated, []);
+    });
+
+    it("refuses pods that leave the mesh and Services that bypass the edge", () => {
+        const pod = { metadata: { name: "p", namespace: team.namespace, annotations: { "linkerd.io/inject": "enabled" } }, spec: { containers: [] } };
+        const core = (resource: string, object: Obj) => ({ ...request(resource, object), group: "" });
+        assertAllowed(core("pods", pod));
+        assertRefused(core("pods", edited(pod, (p) => (p.metadata.annotations["linkerd.io/inject"] = "disabled"))), /stay in the mesh/);
+        assertRefused(core("pods", edited(pod, (p) => (p.metadata.annotations["config.linkerd.io/default-inbound-policy"] = "all-unauthenticated"))), /default inbound policy/);
+        const service = { metadata: { name: "s", namespace: team.namespace }, spec: { ports: [{ port: 8080 }], selector: { app: "s" } } };
+        assertAllowed(core("services", service));
+        for (const type of ["LoadBalancer", "NodePort", "ExternalName"]) assertRefused(core("services", edited(service, (s) => (s.spec.type = type))), /ClusterIP/);
+    });
+
+    it("does not apply outside team namespaces", () => {
+        const verdict = admit(policies, { ...request("virtualserverroutes", edited(good.route, (r) => delete r.spec.subroutes[0].policies)), namespace: "models", namespaceLabels: {} });
+        assert.deepEqual(verdict.evaluated, []);
+    });
+});
