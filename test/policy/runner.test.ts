@@ -22,6 +22,8 @@ const NEVER_SLIP = [
     "storage-no-public-blob-access",
     "azure-no-public-network-access",
     "edge-external-auth-required",
+    "team-route-guarded",
+    "kubernetes-no-cluster-rbac",
     "edge-snippets-disabled",
     "edge-no-retired-ingress-nginx",
 ];
