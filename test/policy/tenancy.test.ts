@@ -5,6 +5,7 @@
  * admission policies (evaluated with CEL) refuse the same objects.
  */
 import * as assert from "node:assert/strict";
+import { teamPolicySettings } from "@amlmesh/team-sdk";
 import { ProtectedRoute } from "../../components/edge/protected-route";
 import { parseStackConfig } from "../../infra/config";
 import { parsePlatformOutputs, type PlatformOutputsDocument } from "../../infra/outputs-contract";
@@ -28,14 +29,7 @@ describe("policy: team stacks", () => {
     let teamNamespace: { name: string; labels: Record<string, string> };
 
     /** The team's policy config: the prod file plus what the platform outputs say about the team. */
-    const teamPolicyConfig = () => {
-        const [team] = outputs.teams;
-        return {
-            ...loadEnvironmentPolicyConfig("prod"),
-            "team-route-guarded": { authorizer: outputs.edge.authorizer.authServiceName },
-            "team-route-within-prefix": { delegations: team.prefixes.map((p) => ({ path: p.path, delegatedTo: p.delegatedTo })) },
-        };
-    };
+    const teamPolicyConfig = () => ({ ...loadEnvironmentPolicyConfig("prod"), ...teamPolicySettings(outputs, outputs.teams[0].name) });
     const checkTeam = (resources: CapturedResource[]): Promise<PolicyReport> => check(resources, "prod", teamPolicyConfig());
     const mandatory = (report: PolicyReport) => report.violations.filter((v) => v.level === "mandatory");
 

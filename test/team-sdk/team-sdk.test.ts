@@ -5,7 +5,7 @@
  * accept, and refuses what would not be safe.
  */
 import * as assert from "node:assert/strict";
-import { ModelService, PlatformReference, type ModelServiceArgs, type PlatformOutputsDocument } from "@amlmesh/team-sdk";
+import { ModelService, PlatformReference, teamPolicySettings, type ModelServiceArgs, type PlatformOutputsDocument } from "@amlmesh/team-sdk";
 import { parsePlatformOutputs } from "../../infra/outputs-contract";
 import { loadEnvironmentPolicyConfig } from "../../offline/policy-config";
 import { PlatformMocks } from "../../offline/mocks";
@@ -90,15 +90,8 @@ describe("team SDK", () => {
             planned = await runComponents(() => new ModelService("fraud-scorer", args({ callers: [{ namespace: "features", serviceAccount: "feature-api" }] })), { stack: "prod" });
         });
 
-        it("passes the pack with the team's policy config taken from the platform outputs", async () => {
-            const [team] = platform.teams;
-            const report = await check(planned.evaluation.resources, "prod", {
-                ...loadEnvironmentPolicyConfig("prod"),
-                "team-route-guarded": { authorizer: platform.edge.authorizer.authServiceName },
-                "team-route-within-prefix": { delegations: team.prefixes.map((p) => ({ path: p.path, delegatedTo: p.delegatedTo })) },
-                // The platform meshes team namespaces and its admission policies keep them meshed.
-                "mesh-namespace-default-deny": { exemptNamespaces: [...team.namespaces] },
-            });
+        it("passes the pack with the team's policy settings taken from the platform outputs (teamPolicySettings)", async () => {
+            const report = await check(planned.evaluation.resources, "prod", { ...loadEnvironmentPolicyConfig("prod"), ...teamPolicySettings(platform, "fraud") });
             assert.deepEqual(report.violations.filter((v) => v.level === "mandatory").map((v) => [v.policy, v.message]), []);
         });
 
