@@ -6,16 +6,14 @@
  */
 import * as assert from "node:assert/strict";
 import { teamPolicySettings } from "@amlmesh/team-sdk";
-import { ProtectedRoute } from "../../components/edge/protected-route";
-import { parseStackConfig } from "../../infra/config";
-import { parsePlatformOutputs, type PlatformOutputsDocument } from "../../infra/outputs-contract";
+import type { PlatformOutputsDocument } from "../../infra/outputs-contract";
 import type { CapturedResource, PolicyReport } from "../../offline/document";
 import { loadEnvironmentPolicyConfig } from "../../offline/policy-config";
 import { DEFAULT_PLATFORM_AUTHORIZER } from "../../policy/rules/tenancy";
 import { CLUSTER_NAMES } from "../../infra/cluster-services";
-import { runComponents, shippedStackConfig } from "../harness";
 import { plannedStack } from "../infra/azure-stacks";
 import { admit, declaredAdmissionPolicies, type AdmissionRequest, type DeclaredAdmissionPolicy } from "../support/admission";
+import { teamRouteFromPlatform } from "../support/team-route";
 import { check, resource, violationsOf } from "./helpers";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- captured inputs are edited freely
@@ -35,32 +33,11 @@ describe("policy: team stacks", () => {
 
     before(async () => {
         const stack = await plannedStack("prod");
-        outputs = parsePlatformOutputs(stack.outputs);
         admission = declaredAdmissionPolicies(stack);
-        const config = parseStackConfig(shippedStackConfig("prod"));
-        const [team] = outputs.teams;
-        const prefix = team.prefixes[0];
-        const ns = stack.ofType("kubernetes:core/v1:Namespace").find((r) => r.input("metadata.name") === prefix.namespace)!;
-        teamNamespace = { name: prefix.namespace, labels: ns.input("metadata.labels") as Record<string, string> };
-        const planned = await runComponents(
-            () =>
-                new ProtectedRoute(prefix.route, {
-                    host: outputs.edge.hostName,
-                    path: `${prefix.path}/score`,
-                    backend: { namespace: { name: prefix.namespace, ready: [] }, service: "fraud-scorer", port: 8080, serviceAccount: "fraud-scorer", podSelector: { app: "fraud-scorer" } },
-                    roles: ["Model.Invoke"],
-                    rateLimit: outputs.edge.defaultRateLimit,
-                    edge: {
-                        identity: { namespace: outputs.edge.ingressIdentity.namespace, name: outputs.edge.ingressIdentity.serviceAccount },
-                        ingressClassName: outputs.edge.ingressClassName,
-                        authorizer: outputs.edge.authorizer,
-                        ready: [],
-                    },
-                }),
-            { stack: "prod" },
-        );
-        good = planned.evaluation.resources;
-        assert.equal(config.edge.hostName, outputs.edge.hostName);
+        const fixture = await teamRouteFromPlatform(stack);
+        outputs = fixture.outputs;
+        teamNamespace = { name: fixture.namespace.name, labels: fixture.namespace.labels };
+        good = fixture.route.evaluation.resources;
     });
 
     const edit = (resources: CapturedResource[], match: (r: CapturedResource) => boolean, change: (inputs: Obj) => void): CapturedResource[] =>

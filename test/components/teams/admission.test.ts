@@ -5,11 +5,10 @@
  * the stack declares it; bad objects are those with one thing changed.
  */
 import * as assert from "node:assert/strict";
-import { ProtectedRoute, type EdgeRef } from "../../../components/edge/protected-route";
-import { parseStackConfig } from "../../../infra/config";
-import { runComponents, shippedStackConfig, type PlannedStack } from "../../harness";
+import type { PlannedStack } from "../../harness";
 import { plannedStack } from "../../infra/azure-stacks";
 import { admit, declaredAdmissionPolicies, type AdmissionRequest, type DeclaredAdmissionPolicy } from "../../support/admission";
+import { teamRouteFromPlatform } from "../../support/team-route";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test objects are edited freely
 
@@ -18,42 +17,15 @@ const NGINX = { group: "k8s.nginx.org", version: "v1" };
 describe("team admission policies (CEL)", () => {
     let stack: PlannedStack;
     let policies: DeclaredAdmissionPolicy[];
-    let team: { name: string; namespace: string; labels: Record<string, string>; namespaceObject: Obj };
+    let team: { namespace: string; labels: Record<string, string>; namespaceObject: Obj };
     let good: { authz: Obj; rateLimit: Obj; route: Obj };
-    let edge: EdgeRef;
 
     before(async () => {
         stack = await plannedStack("prod");
         policies = declaredAdmissionPolicies(stack);
-        const config = parseStackConfig(shippedStackConfig("prod"));
-        const [first] = config.teams;
-        const namespaceResource = stack.ofType("kubernetes:core/v1:Namespace").find((r) => r.input("metadata.name") === first.namespaces[0])!;
-        const namespaceObject = { metadata: namespaceResource.input("metadata") } as Obj;
-        team = { name: first.name, namespace: first.namespaces[0], labels: namespaceObject.metadata.labels, namespaceObject };
-
-        // The edge as the platform declares it: its own routes' externalAuth names the authorizer.
-        const platformAuth = stack.ofType("kubernetes:k8s.nginx.org/v1:Policy").find((r) => r.input("spec.externalAuth") !== undefined)!;
-        const [authNamespace, authName] = String(platformAuth.input("spec.externalAuth.authServiceName")).split("/");
-        const vs = stack.ofType("kubernetes:k8s.nginx.org/v1:VirtualServer").find((r) => r.input("spec.host") === config.edge.hostName)!;
-        edge = {
-            identity: { namespace: "nginx-ingress", name: "nginx-ingress" },
-            ingressClassName: String(vs.input("spec.ingressClassName")),
-            authorizer: { namespace: authNamespace, name: authName, port: (platformAuth.input("spec.externalAuth.authServicePorts") as number[])[0] },
-            ready: [],
-        };
-        const prefix = first.prefixes[0];
-        const routeStack = await runComponents(
-            () =>
-                new ProtectedRoute(prefix.route, {
-                    host: config.edge.hostName,
-                    path: `${prefix.path}/score`,
-                    backend: { namespace: { name: prefix.namespace, ready: [] }, service: "fraud-scorer", port: 8080, serviceAccount: "fraud-scorer", podSelector: { app: "fraud-scorer" } },
-                    roles: ["Model.Invoke"],
-                    rateLimit: config.edge.rateLimit,
-                    edge,
-                }),
-        );
-        const inputs = (type: string, match: RegExp) => routeStack.where(type, match)[0].inputs as Obj;
+        const fixture = await teamRouteFromPlatform(stack);
+        team = { namespace: fixture.namespace.name, labels: fixture.namespace.labels, namespaceObject: fixture.namespace.object as Obj };
+        const inputs = (type: string, match: RegExp) => fixture.route.where(type, match)[0].inputs as Obj;
         good = {
             authz: inputs("kubernetes:k8s.nginx.org/v1:Policy", /-authz$/),
             rateLimit: inputs("kubernetes:k8s.nginx.org/v1:Policy", /-rate-limit$/),
