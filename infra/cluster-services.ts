@@ -345,7 +345,13 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
         config.teams.length > 0
             ? new TeamAdmission(
                   "team-guardrails",
-                  { authorizer: authorizer.service, edgeHost: config.edge.hostName, ingressClassName: ingress.ingressClassName, injectionLabels: linkerd.injectionLabels },
+                  {
+                      authorizer: authorizer.service,
+                      edgeHost: config.edge.hostName,
+                      ingressClassName: ingress.ingressClassName,
+                      injectionLabels: linkerd.injectionLabels,
+                      delegations: config.teams.flatMap((team) => team.prefixes),
+                  },
                   k8sOpts,
               )
             : undefined;

@@ -10,8 +10,9 @@
  * - a team Policy is either an externalAuth to the platform authorizer or an enforcing rateLimit,
  *   and its name says which (`*-authz`, `*-rate-limit`, as ProtectedRoute names them), so a
  *   VirtualServerRoute can be checked without looking other objects up;
- * - every subroute of a team VirtualServerRoute lists an `*-authz` and a `*-rate-limit` Policy of
- *   its own namespace, is on the edge host and class, and sends only to Services of its namespace;
+ * - a team VirtualServerRoute is one the edge delegates a prefix to, its subroutes stay under that
+ *   prefix, and every subroute lists an `*-authz` and a `*-rate-limit` Policy of its own namespace,
+ *   is on the edge host and class, and sends only to Services of its namespace;
  * - team Services are ClusterIP (no LoadBalancer/NodePort around the edge, no ExternalName into
  *   another namespace), and team pods never opt out of the mesh or loosen its default policy;
  * - a team namespace keeps its team label, the injection label and annotation, and a
@@ -50,6 +51,8 @@ export interface TeamAdmissionArgs {
     ingressClassName: string;
     /** Labels that make the proxy injector admit a namespace (the mesh's). */
     injectionLabels: Readonly<Record<string, string>>;
+    /** Every team prefix the edge delegates: to VirtualServerRoute `<namespace>/<route>`. */
+    delegations: { namespace: string; route: string; path: string }[];
 }
 
 const quote = (text: string): string => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
@@ -62,6 +65,9 @@ export function teamAdmissionRules(args: TeamAdmissionArgs): AdmissionRule[] {
     const team = quote(TEAM_NAMESPACE_LABEL);
     const inject = quote(LINKERD_ANNOTATIONS.inject);
     const inbound = quote(LINKERD_ANNOTATIONS.defaultInboundPolicy);
+    // `<namespace>/<route>` → prefix, as a CEL map literal: only delegated routes, under their prefix.
+    const delegated = `{${args.delegations.map((d) => `${quote(`${d.namespace}/${d.route}`)}: ${quote(d.path)}`).join(", ")}}`;
+    const routeKey = "(request.namespace + '/' + object.metadata.name)";
     const annotation = (object: string, key: string) => `(has(${object}.metadata.annotations) && ${key} in ${object}.metadata.annotations)`;
     return [
         {
@@ -99,6 +105,14 @@ export function teamAdmissionRules(args: TeamAdmissionArgs): AdmissionRule[] {
                 {
                     expression: `object.spec.host == ${quote(args.edgeHost)} && has(object.spec.ingressClassName) && object.spec.ingressClassName == ${quote(args.ingressClassName)}`,
                     message: `a team route is served on ${args.edgeHost} by ingress class ${args.ingressClassName}`,
+                },
+                {
+                    expression: `${routeKey} in ${delegated}`,
+                    message: "the edge delegates no prefix to a VirtualServerRoute of this name in this namespace (see the platform outputs' teams[].prefixes)",
+                },
+                {
+                    expression: `!(${routeKey} in ${delegated}) || !has(object.spec.subroutes) || object.spec.subroutes.all(subroute, subroute.path.startsWith(${delegated}[${routeKey}]))`,
+                    message: "every subroute path starts with the prefix the edge delegates to this route",
                 },
                 {
                     expression: "!has(object.spec.upstreams) || object.spec.upstreams.all(upstream, !upstream.service.contains('/'))",

@@ -94,7 +94,7 @@ describe("teams", () => {
 
         it("the pack's copy of the tenancy names matches the program's", () => {
             assert.equal(TEAM_NAMESPACE_LABEL, admission.TEAM_NAMESPACE_LABEL);
-            const declared = admission.teamAdmissionRules({ authorizer: { namespace: "a", name: "b", port: 1 }, edgeHost: "h.example.com", ingressClassName: "nginx", injectionLabels: {} }).map((rule) => rule.name);
+            const declared = admission.teamAdmissionRules({ authorizer: { namespace: "a", name: "b", port: 1 }, edgeHost: "h.example.com", ingressClassName: "nginx", injectionLabels: {}, delegations: [] }).map((rule) => rule.name);
             for (const name of TEAM_EDGE_ADMISSION_POLICIES) assert.ok(declared.includes(name), name);
         });
     });

@@ -109,9 +109,9 @@ describe("policy: team stacks", () => {
 
     it("refuses a stack that publishes outside its prefix, or a route the platform does not delegate", async () => {
         const outside = edit(good, isRoute, (i) => (i.spec.subroutes[0].path = "/models/churn/shadow"));
-        await assertRefused(outside, "team-route-within-prefix", /subroute \/models\/churn\/shadow is outside its prefix \/teams\/fraud/, false);
+        await assertRefused(outside, "team-route-within-prefix", /subroute \/models\/churn\/shadow is outside its prefix \/teams\/fraud/, true);
         const renamed = good.map((r) => (isRoute(r) ? { ...r, inputs: { ...r.inputs, metadata: { ...(r.inputs.metadata as Obj), name: "fraud-other" } } } : r));
-        await assertRefused(renamed, "team-route-within-prefix", /fraud-models\/fraud-other is not one the platform delegates/, false);
+        await assertRefused(renamed, "team-route-within-prefix", /fraud-models\/fraud-other is not one the platform delegates/, true);
     });
 
     it("refuses a stack that sends edge traffic to another namespace's Service", async () => {

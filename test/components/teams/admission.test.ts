@@ -98,6 +98,12 @@ describe("team admission policies (CEL)", () => {
         assertRefused(request("virtualserverroutes", edited(good.route, (r) => r.spec.subroutes.push({ path: "/teams/fraud/open", action: { pass: "backend" } }))), /lists its policies/);
     });
 
+    it("refuses routes the edge does not delegate, and subroutes outside the delegated prefix", () => {
+        assertRefused(request("virtualserverroutes", edited(good.route, (r) => (r.metadata.name = "fraud-other"))), /delegates no prefix/);
+        assertRefused(request("virtualserverroutes", edited(good.route, (r) => (r.spec.subroutes[0].path = "/models/churn"))), /starts with the prefix/);
+        assertRefused(request("virtualserverroutes", good.route, { namespace: "other-team", namespaceLabels: { "platform.amlmesh.io/team": "other" } }), /delegates no prefix/);
+    });
+
     it("refuses upstream and policy references outside the team's namespace, and other hosts", () => {
         assertRefused(request("virtualserverroutes", edited(good.route, (r) => (r.spec.upstreams[0].service = "features/feature-api"))), /own namespace/);
         assertRefused(request("virtualserverroutes", edited(good.route, (r) => (r.spec.subroutes[0].policies[0].namespace = "edge-authorizer"))), /own namespace/);
