@@ -13,6 +13,8 @@
  * - a team VirtualServerRoute is one the edge delegates a prefix to, its subroutes stay under that
  *   prefix, and every subroute lists an `*-authz` and a `*-rate-limit` Policy of its own namespace,
  *   is on the edge host and class, and sends only to Services of its namespace;
+ * - team Linkerd Servers and AuthorizationPolicies admit mesh identities only (no permissive
+ *   accessPolicy, no NetworkAuthentication, no policy without required authentication);
  * - team Services are ClusterIP (no LoadBalancer/NodePort around the edge, no ExternalName into
  *   another namespace), and team pods never opt out of the mesh or loosen its default policy;
  * - a team namespace keeps its team label, the injection label and annotation, and a
@@ -131,6 +133,23 @@ export function teamAdmissionRules(args: TeamAdmissionArgs): AdmissionRule[] {
                         `object.spec.subroutes.all(subroute, subroute.policies.exists(policy, policy.name.endsWith(${quote(AUTH_POLICY_SUFFIX)}))` +
                         ` && subroute.policies.exists(policy, policy.name.endsWith(${quote(RATE_LIMIT_POLICY_SUFFIX)})))`,
                     message: `every subroute lists an externalAuth Policy (*${AUTH_POLICY_SUFFIX}) and a rateLimit Policy (*${RATE_LIMIT_POLICY_SUFFIX}): its own policies replace the platform's`,
+                },
+            ],
+        },
+        {
+            name: "amlmesh-team-linkerd",
+            resourceRules: [{ apiGroups: ["policy.linkerd.io"], apiVersions: ["*"], resources: ["servers", "authorizationpolicies"], operations: WRITE }],
+            teamNamespacesOnly: true,
+            validations: [
+                {
+                    expression: `object.kind != 'Server' || !has(object.spec.accessPolicy) || object.spec.accessPolicy in ${list(MESH_INBOUND_POLICIES)}`,
+                    message: `a team Server's accessPolicy may only be ${MESH_INBOUND_POLICIES.join(" or ")}`,
+                },
+                {
+                    expression:
+                        "object.kind != 'AuthorizationPolicy' || (has(object.spec.requiredAuthenticationRefs) && size(object.spec.requiredAuthenticationRefs) > 0" +
+                        " && object.spec.requiredAuthenticationRefs.all(ref, ref.kind != 'NetworkAuthentication'))",
+                    message: "a team AuthorizationPolicy requires a mesh identity (MeshTLSAuthentication or ServiceAccount), never a NetworkAuthentication or nothing",
                 },
             ],
         },

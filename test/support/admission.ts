@@ -73,12 +73,14 @@ export function declaredAdmissionPolicies(stack: PlannedStack): DeclaredAdmissio
 }
 
 function matches(policy: DeclaredAdmissionPolicy, request: AdmissionRequest): boolean {
+    // "*" matches anything, as in the API server's rules.
+    const has = (list: string[], value: string) => list.includes("*") || list.includes(value);
     const ruleMatches = policy.resourceRules.some(
         (rule) =>
-            rule.apiGroups.includes(request.group) &&
-            rule.apiVersions.includes(request.version) &&
-            rule.resources.includes(request.resource) &&
-            rule.operations.includes(request.operation),
+            has(rule.apiGroups, request.group) &&
+            has(rule.apiVersions, request.version) &&
+            has(rule.resources, request.resource) &&
+            has(rule.operations, request.operation),
     );
     return ruleMatches && policy.namespaceLabelsRequired.every((key) => key in request.namespaceLabels);
 }

@@ -101,6 +101,8 @@ describe("team SDK", () => {
                 "kubernetes:k8s.nginx.org/v1:Policy": { group: "k8s.nginx.org", resource: "policies" },
                 "kubernetes:k8s.nginx.org/v1:VirtualServerRoute": { group: "k8s.nginx.org", resource: "virtualserverroutes" },
                 "kubernetes:core/v1:Service": { group: "", resource: "services" },
+                "kubernetes:policy.linkerd.io/v1beta3:Server": { group: "policy.linkerd.io", resource: "servers" },
+                "kubernetes:policy.linkerd.io/v1alpha1:AuthorizationPolicy": { group: "policy.linkerd.io", resource: "authorizationpolicies" },
             };
             let checked = 0;
             for (const resource of planned.resources) {
@@ -110,7 +112,7 @@ describe("team SDK", () => {
                 const verdict = admit(admission, {
                     operation: "CREATE",
                     group: kind?.group ?? "",
-                    version: "v1",
+                    version: resource.type.split(":")[1].split("/").pop()!,
                     resource: kind?.resource ?? "pods",
                     namespace: "fraud-models",
                     namespaceLabels: labels,
@@ -119,7 +121,7 @@ describe("team SDK", () => {
                 assert.deepEqual(verdict.denials, [], resource.name);
                 checked++;
             }
-            assert.equal(checked, 5, "three NGINX objects, the Service and the pod template");
+            assert.equal(checked, 8, "three NGINX objects, the Service, the pod template, the Server and both AuthorizationPolicies");
         });
 
         it("publishes on the delegated route, federated with the team identity, admitting the edge and the named callers", () => {

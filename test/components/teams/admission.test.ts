@@ -18,7 +18,7 @@ describe("team admission policies (CEL)", () => {
     let stack: PlannedStack;
     let policies: DeclaredAdmissionPolicy[];
     let team: { namespace: string; labels: Record<string, string>; namespaceObject: Obj };
-    let good: { authz: Obj; rateLimit: Obj; route: Obj };
+    let good: { authz: Obj; rateLimit: Obj; route: Obj; server: Obj; authorization: Obj };
 
     before(async () => {
         stack = await plannedStack("prod");
@@ -30,6 +30,8 @@ describe("team admission policies (CEL)", () => {
             authz: inputs("kubernetes:k8s.nginx.org/v1:Policy", /-authz$/),
             rateLimit: inputs("kubernetes:k8s.nginx.org/v1:Policy", /-rate-limit$/),
             route: inputs("kubernetes:k8s.nginx.org/v1:VirtualServerRoute", /-route$/),
+            server: fixture.route.ofType("kubernetes:policy.linkerd.io/v1beta3:Server")[0].inputs as Obj,
+            authorization: fixture.route.ofType("kubernetes:policy.linkerd.io/v1alpha1:AuthorizationPolicy")[0].inputs as Obj,
         };
     });
 
@@ -60,6 +62,7 @@ describe("team admission policies (CEL)", () => {
 
     it("the prod stack declares each policy with a Deny binding and failurePolicy Fail", () => {
         assert.deepEqual(policies.map((p) => p.name).sort(), [
+            "amlmesh-team-linkerd",
             "amlmesh-team-namespaces",
             "amlmesh-team-nginx-policies",
             "amlmesh-team-pods",
@@ -124,6 +127,20 @@ describe("team admission policies (CEL)", () => {
         // A namespace that was never a team's is not this policy's business.
         const other = edited(old, (n) => delete n.metadata.labels["platform.amlmesh.io/team"]);
         assert.deepEqual(admit(policies, { ...update(edited(other, (n) => (n.metadata.annotations["linkerd.io/inject"] = "disabled"))), oldObject: other }).evaluated, []);
+    });
+
+    it("refuses Linkerd objects that admit callers without a mesh identity", () => {
+        const linkerd = (resource: string, object: Obj) => ({ ...request(resource, object), group: "policy.linkerd.io", version: String(object.apiVersion).split("/")[1] });
+        assertAllowed(linkerd("servers", good.server));
+        assertAllowed(linkerd("authorizationpolicies", good.authorization));
+        for (const policy of ["all-unauthenticated", "cluster-unauthenticated", "audit"]) {
+            assertRefused(linkerd("servers", edited(good.server, (s) => (s.spec.accessPolicy = policy))), /accessPolicy may only be/);
+        }
+        assertRefused(linkerd("authorizationpolicies", edited(good.authorization, (a) => (a.spec.requiredAuthenticationRefs = []))), /requires a mesh identity/);
+        assertRefused(
+            linkerd("authorizationpolicies", edited(good.authorization, (a) => (a.spec.requiredAuthenticationRefs = [{ group: "policy.linkerd.io", kind: "NetworkAuthentication", name: "anywhere", namespace: "linkerd" }]))),
+            /requires a mesh identity/,
+        );
     });
 
     it("refuses pods that leave the mesh and Services that bypass the edge", () => {
