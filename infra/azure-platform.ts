@@ -25,6 +25,7 @@ import { Monitoring } from "../components/azure/monitoring";
 import { Network } from "../components/azure/network";
 import type { PublicEndpointAccess } from "../components/azure/public-access";
 import { principalTypeOf, type Principal } from "../components/azure/principal";
+import { TeamIdentity } from "../components/azure/team-identity";
 import { WorkloadIdentity } from "../components/azure/workload-identity";
 import { AccessMatrix, type CallerAccess, type WorkloadIdentityFactory } from "../components/entra/access-matrix";
 import { ApiApplication, type AppRoleInfo } from "../components/entra/api-application";
@@ -91,6 +92,8 @@ export interface AzurePlatform {
     };
     callers: CallerAccess[];
     callerWorkloads: CallerWorkload[];
+    /** Each onboarded team's managed identity (federated with its listed ServiceAccounts). */
+    teamIdentities: Map<string, TeamIdentity>;
 }
 
 export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHooks): AzurePlatform {
@@ -280,7 +283,24 @@ export function buildAzurePlatform(config: StackConfig, hooks: AzurePlatformHook
         owners: [client.objectId],
     });
 
+    // --- Teams: a managed identity each, and a kubeconfig for their engineers ------------------
+    const teamIdentities = new Map<string, TeamIdentity>();
+    for (const team of config.teams) {
+        teamIdentities.set(
+            team.name,
+            new TeamIdentity(`team-${team.name}`, {
+                context,
+                cluster,
+                identityName: names.identity(`team-${team.name}`),
+                serviceAccounts: team.workloadServiceAccounts,
+            }),
+        );
+        // Only the kubeconfig: inside the cluster the team has its namespaced Kubernetes Role.
+        cluster.grantClusterUser({ principalId: team.groupObjectId, principalType: "Group", name: `team-${team.name}` });
+    }
+
     return {
+        teamIdentities,
         resourceGroup,
         hub,
         hubKubeletPull,

@@ -20,6 +20,8 @@ import { MeshedNamespace } from "../components/mesh/meshed-namespace";
 import { MeshPki } from "../components/mesh/pki";
 import { childName, type MeshInboundPolicy } from "../components/mesh/types";
 import { WorkloadServiceAccount } from "../components/mesh/workload-service-account";
+import { TeamAdmission, TEAM_NAMESPACE_LABEL } from "../components/teams/admission";
+import { TeamTenancy } from "../components/teams/team-tenancy";
 import { EDGE_AUTHORIZER_IMAGE } from "../components/versions";
 import { INFERENCE_ROUTE, type StackConfig } from "./config";
 import { platformTags } from "./tags";
@@ -129,7 +131,7 @@ export interface ClusterMesh {
      * The meshed namespace of that name, created on first use with the stack's default inbound
      * policy (or the one given) and access-log setting. Asking again for another policy fails.
      */
-    namespace(name: string, options?: { defaultInboundPolicy?: MeshInboundPolicy }): MeshedNamespace;
+    namespace(name: string, options?: { defaultInboundPolicy?: MeshInboundPolicy; labels?: Record<string, string> }): MeshedNamespace;
 }
 
 export interface ClusterServices extends ClusterMesh {
@@ -144,6 +146,10 @@ export interface ClusterServices extends ClusterMesh {
     authorizerImage: pulumi.Output<string>;
     /** Who may reach the model pods Azure ML runs: its router. */
     modelScoring: MeshAuthorization;
+    /** Onboarded teams: their namespaces, quotas, Kubernetes access and edge delegations. */
+    teams: TeamTenancy[];
+    /** The admission policies that hold in team namespaces (none without teams). */
+    teamAdmission?: TeamAdmission;
 }
 
 /**
@@ -175,12 +181,13 @@ export function deployMesh(config: StackConfig, deps: MeshDeps): ClusterMesh {
         k8sOpts,
     );
     const namespaces = new Map<string, MeshedNamespace>();
-    const namespace = (name: string, options: { defaultInboundPolicy?: MeshInboundPolicy } = {}): MeshedNamespace => {
+    const namespace = (name: string, options: { defaultInboundPolicy?: MeshInboundPolicy; labels?: Record<string, string> } = {}): MeshedNamespace => {
         let found = namespaces.get(name);
         const policy = options.defaultInboundPolicy;
         if (found && policy !== undefined && found.defaultInboundPolicy !== policy) {
             throw new Error(`meshed namespace ${name} already exists with default inbound policy ${found.defaultInboundPolicy}, not ${policy}`);
         }
+        if (found && options.labels) throw new Error(`meshed namespace ${name} already exists; labels can only be given when it is created`);
         if (!found) {
             found = new MeshedNamespace(
                 `ns-${name}`,
@@ -189,6 +196,7 @@ export function deployMesh(config: StackConfig, deps: MeshDeps): ClusterMesh {
                     defaultInboundPolicy: policy ?? config.mesh.defaultInboundPolicy,
                     accessLogs: config.mesh.accessLogs,
                     mesh: linkerd,
+                    ...(options.labels ? { labels: options.labels } : {}),
                 },
                 k8sOpts,
             );
@@ -373,18 +381,61 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
         ),
     );
 
+    // --- Teams ---------------------------------------------------------------------------
+    // What a team stack may declare is enforced at admission too, whether or not it runs the pack.
+    const teamAdmission =
+        config.teams.length > 0
+            ? new TeamAdmission(
+                  "team-guardrails",
+                  {
+                      authorizer: authorizer.service,
+                      edgeHost: config.edge.hostName,
+                      ingressClassName: ingress.ingressClassName,
+                      injectionLabels: linkerd.injectionLabels,
+                      delegations: config.teams.flatMap((team) => team.prefixes),
+                  },
+                  k8sOpts,
+              )
+            : undefined;
+
+    // Meshed namespaces with quota and access; their prefixes on the edge host.
+    const teams = config.teams.map(
+        (team) =>
+            new TeamTenancy(
+                `team-${team.name}`,
+                {
+                    team: team.name,
+                    groupObjectId: team.groupObjectId,
+                    namespaces: team.namespaces.map((name) => mesh.namespace(name, { labels: { [TEAM_NAMESPACE_LABEL]: team.name } })),
+                    quota: team.quota,
+                    containerDefaults: team.containerDefaults,
+                    prefixes: team.prefixes,
+                    guardrails: teamAdmission?.bindings ?? [],
+                },
+                k8sOpts,
+            ),
+    );
+
     const byHost = new Map<string, ProtectedRoute[]>();
     for (const route of routes) byHost.set(route.host, [...(byHost.get(route.host) ?? []), route]);
     const hosts = [...byHost.entries()].map(
         ([host, hostRoutes]) =>
             new EdgeHost(
                 childName("host", host.replace(/\./g, "-")),
-                { namespace: ingressNamespace, host, tlsSecretName: ingress.tlsSecret.name, ingressClassName: ingress.ingressClassName, routes: hostRoutes },
+                {
+                    namespace: ingressNamespace,
+                    host,
+                    tlsSecretName: ingress.tlsSecret.name,
+                    ingressClassName: ingress.ingressClassName,
+                    routes: hostRoutes,
+                    // Team prefixes live on the edge host only (config validation keeps them clear of platform paths).
+                    ...(host === config.edge.hostName ? { delegations: teams.flatMap((team) => team.delegations) } : {}),
+                },
                 k8sOpts,
             ),
     );
 
-    return { ...mesh, ingress, authorizer, tokenSwap, routes, hosts, callerAccounts, authorizerImage, modelScoring };
+    return { ...mesh, ingress, authorizer, tokenSwap, routes, hosts, callerAccounts, authorizerImage, modelScoring, teams, ...(teamAdmission ? { teamAdmission } : {}) };
 }
 
 

@@ -335,6 +335,58 @@ const routeSchema = z.strictObject({
     rateLimit: rateLimitSchema.optional().describe("Per-client rate limit; defaults to edge.rateLimit."),
 });
 
+const kubernetesQuantity = (example: string) =>
+    z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: `expected a Kubernetes quantity like ${example}` });
+
+const urlPath = z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: "expected an absolute URL path like /teams/fraud" });
+
+const teamSchema = z.strictObject({
+    name: k8sName.describe("Unique team name; used in resource names and labels."),
+    groupObjectId: guid("an Entra group object ID").describe(
+        "Entra group of the team's engineers: bound to the team's namespaced Kubernetes Role and given the AKS Cluster User role (kubeconfig only).",
+    ),
+    namespaces: z
+        .array(k8sName)
+        .min(1, { error: "expected at least one namespace" })
+        .describe("Namespaces the platform creates for the team, meshed with the stack's default inbound policy."),
+    prefixes: z
+        .array(
+            z.strictObject({
+                path: urlPath.describe("Path prefix on edge.hostName the team publishes under (NGINX prefix match: it must not be a prefix of another's)."),
+                namespace: k8sName.describe("Team namespace that holds the VirtualServerRoute the edge delegates the prefix to."),
+                route: k8sName.describe("Name of that VirtualServerRoute (the team creates it; the edge delegates to <namespace>/<route>)."),
+            }),
+        )
+        .min(1, { error: "expected at least one path prefix" })
+        .describe("Path prefixes on the edge host delegated to the team's VirtualServerRoutes."),
+    workloadServiceAccounts: z
+        .array(
+            z.strictObject({
+                namespace: k8sName.describe("Team namespace of the ServiceAccount."),
+                serviceAccount: k8sName.describe("ServiceAccount name."),
+            }),
+        )
+        .default([])
+        .describe("ServiceAccounts federated with the team's managed identity (at most 20, the Azure limit of federated credentials per identity)."),
+    quota: z
+        .strictObject({
+            requestsCpu: kubernetesQuantity("8").default("8").describe("Sum of CPU requests per namespace."),
+            requestsMemory: kubernetesQuantity("16Gi").default("16Gi").describe("Sum of memory requests per namespace."),
+            limitsCpu: kubernetesQuantity("16").default("16").describe("Sum of CPU limits per namespace."),
+            limitsMemory: kubernetesQuantity("32Gi").default("32Gi").describe("Sum of memory limits per namespace."),
+            pods: z.int().min(1).max(1000).default(50).describe("Pods per namespace."),
+        })
+        .prefault({})
+        .describe("ResourceQuota of each team namespace."),
+    containerDefaults: z
+        .strictObject({
+            cpu: kubernetesQuantity("500m").default("500m").describe("Default CPU request and limit of a container that names none."),
+            memory: kubernetesQuantity("512Mi").default("512Mi").describe("Default memory request and limit of a container that names none."),
+        })
+        .prefault({})
+        .describe("LimitRange defaults, so pods without resources still fit the quota."),
+});
+
 /** How the Azure ML inference router is published at the edge. */
 export const INFERENCE_ROUTE = {
     name: "ml-inference",
@@ -367,6 +419,7 @@ export const stackConfigSchema = z
         mesh: meshSchema,
         access: accessSchema,
         routes: z.array(routeSchema).default([]).describe("Protected routes published at the edge."),
+        teams: z.array(teamSchema).default([]).describe("Teams onboarded onto the platform: their namespaces, edge prefixes, Kubernetes access and managed identity."),
     });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
@@ -374,6 +427,20 @@ export type Caller = StackConfig["access"]["callers"][number];
 export type CallerKind = Caller["kind"];
 export type RouteConfig = StackConfig["routes"][number];
 export type EnvironmentName = StackConfig["environment"];
+export type TeamConfig = StackConfig["teams"][number];
+
+/**
+ * Namespaces teams may not take: Kubernetes' own, the mesh's, and the platform's (the edge, the
+ * authorizer and the Azure ML extension; a test keeps this list equal to what the program uses).
+ */
+export const RESERVED_NAMESPACES: readonly string[] = ["default", "kube-system", "kube-public", "kube-node-lease", "linkerd", "linkerd-viz", "nginx-ingress", "edge-authorizer", "azureml"];
+/** Federated identity credentials Azure allows on one user-assigned managed identity. */
+export const MAX_FEDERATED_CREDENTIALS = 20;
+
+/** NGINX matches prefixes as strings: `/a` also serves `/ab`, so two prefixes overlap when one starts the other. */
+export function prefixesOverlap(a: string, b: string): boolean {
+    return a.startsWith(b) || b.startsWith(a);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Cross-field rules: they run only once every field has the right shape.
@@ -553,10 +620,69 @@ function crossFieldProblems(c: StackConfig, today: Date): ConfigProblem[] {
             fail(["routes", i, "path"], `${host}${route.path} is reserved for the Azure ML inference router (${INFERENCE_ROUTE.path})`);
         }
     });
+    problems.push(...teamProblems(c));
     const inferenceRolesMissing = INFERENCE_ROUTE.roles.filter((role) => !roles.has(role));
     if (inferenceRolesMissing.length > 0) {
         fail(["access", "roles"], `the Azure ML inference route requires the app role ${inferenceRolesMissing.join(", ")}; define it (defined: ${known})`);
     }
+    return problems;
+}
+
+/** Teams: unique names and namespaces, nothing of the platform's, prefixes that overlap nothing. */
+function teamProblems(c: StackConfig): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const fail = (path: (string | number)[], message: string) => problems.push({ key: keyOf(path), message });
+    const platformNamespaces = new Map<string, string>([[c.ml.kubernetesNamespace, "the Azure ML namespace"]]);
+    c.routes.forEach((route) => platformNamespaces.set(route.backend.namespace, `the namespace of platform route ${route.name}`));
+    c.access.callers.forEach((caller) => {
+        if (caller.kind === "workload") platformNamespaces.set(caller.namespace, `the namespace of caller ${caller.name}`);
+    });
+    // Every path the platform itself publishes on the edge host.
+    const platformPaths = [
+        ...c.routes.filter((route) => (route.host ?? c.edge.hostName) === c.edge.hostName).map((route) => ({ path: route.path, owner: `platform route ${route.name}` })),
+        { path: INFERENCE_ROUTE.path, owner: "the Azure ML inference route" },
+    ];
+    const teamNames = new Set<string>();
+    const namespaceOwner = new Map<string, string>();
+    const teamPaths: { path: string; owner: string }[] = [];
+    c.teams.forEach((team, t) => {
+        if (teamNames.has(team.name)) fail(["teams", t, "name"], `team name ${team.name} is used twice`);
+        teamNames.add(team.name);
+        team.namespaces.forEach((namespace, n) => {
+            const at = ["teams", t, "namespaces", n];
+            if (RESERVED_NAMESPACES.includes(namespace) || namespace.startsWith("kube-") || namespace.startsWith("linkerd-")) fail(at, `${namespace} is reserved for the cluster or the platform`);
+            const platform = platformNamespaces.get(namespace);
+            if (platform) fail(at, `${namespace} is ${platform}`);
+            const owner = namespaceOwner.get(namespace);
+            if (owner !== undefined) fail(at, `${namespace} already belongs to team ${owner}`);
+            namespaceOwner.set(namespace, team.name);
+        });
+        const own = new Set(team.namespaces);
+        const routes = new Set<string>();
+        team.prefixes.forEach((prefix, p) => {
+            const at = ["teams", t, "prefixes", p];
+            if (!own.has(prefix.namespace)) fail([...at, "namespace"], `${prefix.namespace} is not one of the team's namespaces (${team.namespaces.join(", ")})`);
+            const route = `${prefix.namespace}/${prefix.route}`;
+            if (routes.has(route)) fail([...at, "route"], `${route} is delegated twice; one VirtualServerRoute per prefix`);
+            routes.add(route);
+            if (prefix.path === "/") fail([...at, "path"], "the whole host cannot be delegated to a team");
+            for (const other of [...platformPaths, ...teamPaths]) {
+                if (prefixesOverlap(prefix.path, other.path)) fail([...at, "path"], `${prefix.path} overlaps ${other.path} of ${other.owner}`);
+            }
+            teamPaths.push({ path: prefix.path, owner: `team ${team.name}` });
+        });
+        if (team.workloadServiceAccounts.length > MAX_FEDERATED_CREDENTIALS) {
+            fail(["teams", t, "workloadServiceAccounts"], `${team.workloadServiceAccounts.length} ServiceAccounts, but one managed identity takes at most ${MAX_FEDERATED_CREDENTIALS} federated credentials`);
+        }
+        const accounts = new Set<string>();
+        team.workloadServiceAccounts.forEach((account, a) => {
+            const at = ["teams", t, "workloadServiceAccounts", a];
+            if (!own.has(account.namespace)) fail([...at, "namespace"], `${account.namespace} is not one of the team's namespaces (${team.namespaces.join(", ")})`);
+            const key = `${account.namespace}/${account.serviceAccount}`;
+            if (accounts.has(key)) fail([...at, "serviceAccount"], `${key} is listed twice`);
+            accounts.add(key);
+        });
+    });
     return problems;
 }
 
@@ -826,5 +952,8 @@ export function findPlaceholders(config: StackConfig): string[] {
         if (route.host && PLACEHOLDER_HOST.test(route.host)) found.push(keyOf(["routes", i, "host"]));
     });
     if (config.edge.authorizer.digest === PLACEHOLDER_DIGEST) found.push(keyOf(["edge", "authorizer", "digest"]));
+    config.teams.forEach((team, i) => {
+        if (team.groupObjectId.startsWith(PLACEHOLDER_GUID_PREFIX)) found.push(keyOf(["teams", i, "groupObjectId"]));
+    });
     return found;
 }

@@ -2,40 +2,15 @@
  * The outputs contract other teams read through stack references. Keep it backwards
  * compatible: add fields freely, but renaming or removing one is a breaking change that bumps
  * OUTPUTS_SCHEMA_VERSION. Nothing here is secret (IDs, names, URLs, client IDs); a secret would
- * have to be marked as one, and a test fails on anything that looks like a credential.
+ * have to be marked as one, and a test fails on anything that looks like a credential. The shape
+ * is declared once, in outputs-contract.ts (type, JSON Schema and the consumer's check).
  */
-import type * as pulumi from "@pulumi/pulumi";
 import type { AzurePlatform } from "./azure-platform";
 import type { ClusterServices } from "./cluster-services";
 import type { StackConfig } from "./config";
+import { OUTPUTS_SCHEMA_VERSION, type PlatformOutputs } from "./outputs-contract";
 
-export const OUTPUTS_SCHEMA_VERSION = 1;
-
-export interface PlatformOutputs {
-    schemaVersion: number;
-    environment: string;
-    location: string;
-    tenantId: string;
-    resourceGroup: { id: pulumi.Output<string>; name: pulumi.Output<string> };
-    workspace: { id: pulumi.Output<string>; name: pulumi.Output<string>; discoveryUrl: pulumi.Output<string>; mlflowTrackingUri: pulumi.Output<string> };
-    cluster: { id: pulumi.Output<string>; name: pulumi.Output<string>; oidcIssuerUrl: pulumi.Output<string> };
-    keyVault: { id: pulumi.Output<string>; name: pulumi.Output<string>; uri: pulumi.Output<string> };
-    containerRegistry: { loginServer: pulumi.Output<string> };
-    /** What callers request tokens for, and what the edge checks. */
-    api: {
-        /** Application (client) ID: the `aud` of v2 access tokens. */
-        clientId: pulumi.Output<string>;
-        identifierUri: string;
-        /** `iss` of v2 access tokens. */
-        tokenIssuer: string;
-        appRoles: { value: string; id: string; description: string }[];
-    };
-    /** Where the edge publishes routes; every route requires a token with one of its roles. */
-    edge: { hostName: string; exposure: string; routes: { name: string; host: string; path: string; roles: string[] }[] };
-    logAnalytics: { workspaceResourceId: pulumi.Output<string>; workspaceId: pulumi.Output<string> };
-    /** The access matrix's callers and the client ID each logs in with (none for groups). */
-    callers: { name: string; kind: string; roles: string[]; clientId?: pulumi.Output<string> }[];
-}
+export { OUTPUTS_SCHEMA_VERSION, type PlatformOutputs } from "./outputs-contract";
 
 export interface OutputSources {
     config: StackConfig;
@@ -69,6 +44,10 @@ export function platformOutputs({ config, azure, cluster }: OutputSources): Plat
             hostName: config.edge.hostName,
             exposure: config.edge.exposure,
             routes: cluster.routes.map((route) => ({ name: route.routeName, host: route.host, path: route.path, roles: [...route.roles] })),
+            ingressClassName: cluster.ingress.ingressClassName,
+            authorizer: { ...cluster.authorizer.service, authServiceName: `${cluster.authorizer.service.namespace}/${cluster.authorizer.service.name}` },
+            ingressIdentity: { namespace: cluster.ingress.identity.namespace, serviceAccount: cluster.ingress.identity.name },
+            defaultRateLimit: { ...config.edge.rateLimit },
         },
         logAnalytics: { workspaceResourceId: azure.monitoring.workspaceResourceId, workspaceId: azure.monitoring.workspaceCustomerId },
         callers: azure.callers.map((caller) => ({
@@ -77,5 +56,15 @@ export function platformOutputs({ config, azure, cluster }: OutputSources): Plat
             roles: caller.roles,
             ...(caller.clientId ? { clientId: caller.clientId } : {}),
         })),
+        teams: config.teams.map((team) => {
+            const identity = azure.teamIdentities.get(team.name);
+            if (!identity) throw new Error(`team ${team.name} has no managed identity`);
+            return {
+                name: team.name,
+                namespaces: [...team.namespaces],
+                prefixes: team.prefixes.map((prefix) => ({ ...prefix, delegatedTo: `${prefix.namespace}/${prefix.route}` })),
+                identity: { clientId: identity.clientId, principalId: identity.principalId, subjects: [...identity.subjects] },
+            };
+        }),
     };
 }

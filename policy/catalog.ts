@@ -9,6 +9,7 @@ import { loggingPolicies } from "./rules/logging";
 import { meshEdgePolicies } from "./rules/mesh-edge";
 import { networkPolicies } from "./rules/network";
 import { secretPolicies } from "./rules/secrets";
+import { tenancyPolicies } from "./rules/tenancy";
 import { workloadPolicies } from "./rules/workloads";
 import packageJson from "./package.json";
 
@@ -22,6 +23,7 @@ export const policies: readonly AmlmeshPolicy[] = [
     ...networkPolicies,
     ...dataPolicies,
     ...meshEdgePolicies,
+    ...tenancyPolicies,
     ...secretPolicies,
     ...workloadPolicies,
     ...loggingPolicies,

@@ -315,6 +315,14 @@ export class AksCluster extends pulumi.ComponentResource {
     grantClusterAdmin(principal: Principal): authorization.RoleAssignment {
         return this.grants.grant("Azure Kubernetes Service RBAC Cluster Admin", principal, this.cluster.id, { scopeLabel: `AKS cluster ${this.clusterName}` });
     }
+
+    /**
+     * Lets the principal fetch a user kubeconfig ("Azure Kubernetes Service Cluster User Role")
+     * and nothing else: its rights inside the cluster come from Kubernetes RBAC bindings.
+     */
+    grantClusterUser(principal: Principal): authorization.RoleAssignment {
+        return this.grants.grant("Azure Kubernetes Service Cluster User Role", principal, this.cluster.id, { scopeLabel: `AKS cluster ${this.clusterName}` });
+    }
 }
 
 /**

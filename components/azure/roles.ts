@@ -25,6 +25,9 @@ export const BUILT_IN_ROLES = {
     "AzureML Compute Operator": "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815",
     // AKS (Kubernetes authorization through Azure RBAC)
     "Azure Kubernetes Service RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+    // listClusterUserCredential only (a kubeconfig); what the holder may do in the cluster is
+    // decided by Azure RBAC data actions or Kubernetes RBAC, not by this role.
+    "Azure Kubernetes Service Cluster User Role": "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
     // What the AKS control-plane identity needs on the resources it manages for the cluster
     "Managed Identity Operator": "f1a07417-d97a-45cb-824c-7a7467783830",
     "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",

@@ -19,6 +19,11 @@ export interface EdgeHostArgs {
     ingressClassName: string;
     /** The routes published on this host; at least one. */
     routes: ProtectedRoute[];
+    /**
+     * Prefixes delegated to VirtualServerRoutes the platform does not create (a team's, in the
+     * team's namespace): `{ path, route: "<ns>/<name>" }`.
+     */
+    delegations?: { path: string; route: string }[];
 }
 
 export class EdgeHost extends pulumi.ComponentResource {
@@ -35,6 +40,12 @@ export class EdgeHost extends pulumi.ComponentResource {
             if (seen.has(route.path)) throw new Error(`EdgeHost ${name}: ${args.host}${route.path} is published by two routes`);
             seen.add(route.path);
         }
+        const delegations = args.delegations ?? [];
+        for (const delegation of delegations) {
+            if (seen.has(delegation.path)) throw new Error(`EdgeHost ${name}: ${args.host}${delegation.path} is published twice`);
+            if (!/^[a-z0-9-]{1,63}\/[a-z0-9-]{1,63}$/.test(delegation.route)) throw new Error(`EdgeHost ${name}: delegation of ${delegation.path} must name <namespace>/<route>, got ${delegation.route}`);
+            seen.add(delegation.path);
+        }
         this.virtualServer = new k8s.apiextensions.CustomResource(
             name,
             {
@@ -45,12 +56,12 @@ export class EdgeHost extends pulumi.ComponentResource {
                     host: args.host,
                     ingressClassName: args.ingressClassName,
                     tls: { secret: args.tlsSecretName, redirect: { enable: true, code: 308, basedOn: "scheme" } },
-                    routes: args.routes.map((route) => ({ ...route.delegation })),
+                    routes: [...args.routes.map((route) => ({ ...route.delegation })), ...delegations.map((delegation) => ({ ...delegation }))],
                 },
             },
             { parent: this, dependsOn: [...args.namespace.ready, ...args.routes.map((route) => route.virtualServerRoute)] },
         );
         this.host = args.host;
-        this.registerOutputs({ host: args.host, paths: args.routes.map((route) => route.path) });
+        this.registerOutputs({ host: args.host, paths: [...args.routes.map((route) => route.path), ...delegations.map((delegation) => delegation.path)] });
     }
 }

@@ -82,6 +82,12 @@ export interface Rendering {
     routes: RenderedRoute[];
     /** What the controller would report as warnings on the resources (e.g. a duplicate authURI). */
     warnings: string[];
+    /**
+     * `<namespace>/<name>` of VirtualServerRoutes a VirtualServer delegates to that the objects do
+     * not include: a team's routes, which the team's own stack declares. The controller renders
+     * no location for them (each one is also a warning) until they exist.
+     */
+    undeclaredRoutes: string[];
 }
 
 /** The controller's defaults (internal/configs/config_params.go NewDefaultConfigParams) and our ConfigMap entries. */
@@ -288,6 +294,7 @@ export function renderEdge(objects: EdgeObjects, target: LocalTarget): Rendering
     const config = controllerConfig(objects.controller.entries);
     const className = objects.controller.ingressClassName;
     const warnings: string[] = [];
+    const undeclaredRoutes: string[] = [];
     const routes: RenderedRoute[] = [];
     const servers: string[] = [];
     const hosts = new Set<string>();
@@ -309,7 +316,13 @@ export function renderEdge(objects: EdgeObjects, target: LocalTarget): Rendering
 
         for (const delegation of vs.spec.routes) {
             const vsr = vsrs.get(delegation.route);
-            if (vsr === undefined) throw new EdgeObjectError(`${vsWhere}: route ${delegation.path} delegates to ${delegation.route}, which the stack does not declare`);
+            if (vsr === undefined) {
+                // configuration.go:1859 warns and skips the route; virtualserver.go:617 renders
+                // locations only for the VirtualServerRoutes that exist.
+                warnings.push(`${vsWhere}: VirtualServerRoute ${delegation.route} doesn't exist or invalid`);
+                undeclaredRoutes.push(delegation.route);
+                continue;
+            }
             const vsrWhere = `VirtualServerRoute ${delegation.route}`;
             if (vsr.spec.host !== vs.spec.host) throw new EdgeObjectError(`${vsrWhere}: host ${vsr.spec.host} is not ${vs.spec.host}; the controller ignores it`);
             if ((vsr.spec.ingressClassName ?? className) !== className) throw new EdgeObjectError(`${vsrWhere}: ingressClassName ${vsr.spec.ingressClassName} is not ${className}`);
@@ -458,7 +471,7 @@ export function renderEdge(objects: EdgeObjects, target: LocalTarget): Rendering
         }
         servers.push(renderServer(vs, upstreams, [...zones.values()], locations, config, target));
     }
-    return { conf: renderMain(config, target, servers), routes, warnings };
+    return { conf: renderMain(config, target, servers), routes, warnings, undeclaredRoutes };
 }
 
 function renderServer(vs: VirtualServer, upstreams: RenderedUpstream[], zones: string[], locations: string[], config: ControllerConfig, target: LocalTarget): string {

@@ -26,6 +26,13 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     constructor(private readonly context: MockContext) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+        if (args.type === "pulumi:pulumi:StackReference") {
+            // The SDK reads `outputs` and `secretOutputNames` from the state (stackReference.ts).
+            const name = String(args.inputs.name);
+            const outputs = this.context.stackReferences?.[name];
+            if (!outputs) throw new Error(`offline mocks: no outputs for stack reference ${name}; pass that stack's plan document`);
+            return { id: name, state: { outputs, secretOutputNames: [] } };
+        }
         const match = BY_PROVIDER.find(([prefix]) => args.type.startsWith(prefix));
         if (match) return match[1](args, this.context);
         return { id: deterministicUuid(`${args.type}:${args.name}`), state: { ...args.inputs } };

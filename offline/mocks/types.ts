@@ -4,6 +4,8 @@ import type * as pulumi from "@pulumi/pulumi";
 export interface MockContext {
     location: string;
     tenantId: string;
+    /** Outputs of the stacks a program references (`pulumi.StackReference`), by stack name. */
+    stackReferences?: Record<string, Record<string, unknown>>;
 }
 
 /** Computes the ID and output state of one resource from its inputs. */

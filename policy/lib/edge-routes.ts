@@ -8,6 +8,7 @@ import type { StackView } from "./define";
 import { annotationOf, metadataOf, specOf } from "./kube";
 import { ObjectIndex, displayName, namespaceOf, parseReference, type ObjectReference } from "./object-index";
 import { isKubernetesKind, typeNameOf } from "./resource-types";
+import { guardedTeamNamespaces } from "./tenancy";
 import { isRecord, known, knownArray, knownRecord, knownString, UNKNOWN } from "./values";
 
 const NGINX_GROUP = "k8s.nginx.org";
@@ -25,15 +26,23 @@ export interface EdgeRoute {
     policies: PolicyResource[];
     /** References that name no Policy declared in this stack. */
     unresolved: string[];
+    /**
+     * Set when the route is delegated to a VirtualServerRoute of a guarded team namespace that
+     * this stack does not declare (`<ns>/<name>`): the team's stack and the admission policies
+     * answer for its policies, not this stack.
+     */
+    teamDelegation?: string;
 }
 
 export class EdgeGraph {
     readonly policies: ObjectIndex;
     private readonly routeObjects: ObjectIndex;
+    private readonly teamNamespaces: Set<string>;
 
     constructor(private readonly stack: StackView) {
         this.policies = new ObjectIndex(stack.where(isNginxPolicy));
         this.routeObjects = new ObjectIndex(stack.where(isVirtualServerRoute));
+        this.teamNamespaces = guardedTeamNamespaces(stack);
     }
 
     virtualServers(): PolicyResource[] {
@@ -68,7 +77,9 @@ export class EdgeGraph {
             const reference = parseReference(delegated, namespaceOf(virtualServer));
             const targets = this.routeObjects.resolve(this.stack, virtualServer, reference, "spec");
             if (targets.length === 0) {
-                result.push({ ...inherited, unresolved: [`VirtualServerRoute ${delegated === UNKNOWN ? "?" : delegated}`] });
+                const teamNamespace = typeof reference.namespace === "string" && this.teamNamespaces.has(reference.namespace);
+                if (teamNamespace && typeof delegated === "string") result.push({ ...inherited, teamDelegation: delegated });
+                else result.push({ ...inherited, unresolved: [`VirtualServerRoute ${delegated === UNKNOWN ? "?" : delegated}`] });
             }
             for (const target of targets) result.push(...this.subroutes(target, inherited));
         }

@@ -172,6 +172,8 @@ function reportRouteGaps(
     reportViolation: (message: string, urn?: string) => void,
 ): void {
     for (const route of routes) {
+        // A team's route is judged on the team's stack and at admission (policy/lib/tenancy.ts).
+        if (route.teamDelegation !== undefined) continue;
         if (route.policies.some(satisfies)) continue;
         const unresolved = route.unresolved.length > 0 ? ` (references not declared in this stack: ${route.unresolved.join(", ")})` : "";
         reportViolation(`${describeRoute(route)} has no ${what}${unresolved}.`, route.owner.urn);

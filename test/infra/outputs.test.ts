@@ -54,6 +54,10 @@ describe("outputs contract", () => {
                 { name: "features", host: "ml.example.com", path: "/features", roles: ["Features.Read"] },
                 { name: "ml-inference", host: "ml.example.com", path: "/api/v1/endpoint", roles: ["Model.Invoke"] },
             ],
+            ingressClassName: "nginx",
+            authorizer: { namespace: "edge-authorizer", name: "edge-authorizer", port: 8080, authServiceName: "edge-authorizer/edge-authorizer" },
+            ingressIdentity: { namespace: "nginx-ingress", serviceAccount: "nginx-ingress" },
+            defaultRateLimit: { requestsPerSecond: 100, burst: 200 },
         });
         assert.ok(String(o.resourceGroup.id).includes(OFFLINE_SUBSCRIPTION_ID));
     });

@@ -33,6 +33,7 @@ const ALLOWED_SCOPES: Record<BuiltInRoleName | CustomRoleName, RegExp> = {
     "AzureML Data Scientist": /\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/,
     "AzureML Compute Operator": /\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/,
     "Azure Kubernetes Service RBAC Cluster Admin": /\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/,
+    "Azure Kubernetes Service Cluster User Role": /\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/,
     "Managed Identity Operator": /\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/,
     "Network Contributor": /\/Microsoft\.Network\/virtualNetworks\/[^/]+(\/subnets\/[^/]+)?$/,
     "Private DNS Zone Contributor": /\/Microsoft\.Network\/privateDnsZones\/privatelink\.[a-z0-9]+\.azmk8s\.io$/,

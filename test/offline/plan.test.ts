@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { OUTPUTS_SCHEMA_VERSION } from "../../infra/outputs-contract";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -55,7 +56,7 @@ describe("offline plan", function () {
         });
 
         it("exports the versioned outputs contract", () => {
-            assert.equal(document.outputs.schemaVersion, 1);
+            assert.equal(document.outputs.schemaVersion, OUTPUTS_SCHEMA_VERSION);
         });
 
         it("lists policy verdicts with policy, level, severity, URN and message", () => {

@@ -16,13 +16,14 @@ import { loggingPolicies } from "../../policy/rules/logging";
 import { meshEdgePolicies } from "../../policy/rules/mesh-edge";
 import { networkPolicies } from "../../policy/rules/network";
 import { secretPolicies } from "../../policy/rules/secrets";
+import { tenancyPolicies } from "../../policy/rules/tenancy";
 import { workloadPolicies } from "../../policy/rules/workloads";
 
 const POLICY_DIR = path.resolve(__dirname, "..", "..", "policy");
 
 describe("policy catalog", () => {
     it("collects every rule module's array exactly once, with unique kebab-case names", () => {
-        const modules = [identityPolicies, networkPolicies, dataPolicies, meshEdgePolicies, secretPolicies, workloadPolicies, loggingPolicies];
+        const modules = [identityPolicies, networkPolicies, dataPolicies, meshEdgePolicies, tenancyPolicies, secretPolicies, workloadPolicies, loggingPolicies];
         assert.ok(modules.every((list) => Array.isArray(list) && list.length > 0));
         assert.equal(policies.length, modules.flat().length);
         const names = policies.map((policy) => policy.name);

@@ -23,6 +23,8 @@ const NEVER_SLIP = [
     "azure-no-public-network-access",
     "edge-external-auth-required",
     "edge-external-auth-uri-unique",
+    "team-route-guarded",
+    "kubernetes-no-cluster-rbac",
     "edge-snippets-disabled",
     "edge-no-retired-ingress-nginx",
 ];

@@ -91,7 +91,9 @@ for (const stack of ['dev', 'prod'] as const) {
     };
 
     it('renders without controller warnings: every route has its own authURI, external auth and a rate limit', () => {
-      assert.deepEqual(edge.rendering.warnings, []);
+      // Team routes are declared by the teams' own stacks: until then the controller renders no
+      // location for them and warns (checked in test/offline/edge-render.test.ts); nothing else warns.
+      assert.deepEqual(edge.rendering.warnings.filter((warning) => !edge.rendering.undeclaredRoutes.some((route) => warning.endsWith(`VirtualServerRoute ${route} doesn't exist or invalid`))), []);
       assert.ok(routes().length >= 3, 'the configured routes and the inference route');
       const uris = routes().map((route) => route.authUri);
       assert.equal(new Set(uris).size, uris.length, `authURIs repeat: ${uris.join(' ')}`);
