@@ -21,8 +21,12 @@ export interface LoadResult {
   readonly errors: number;
 }
 
-/** Socket errors above this share of the requests make the run invalid. */
-const TOLERATED_ERROR_SHARE = 1e-4;
+/**
+ * Socket errors above this share of the requests make the run invalid. NGINX closes each client
+ * connection after `keepalive_requests` (1000, as the controller renders it); autocannon can race
+ * that close with its next write and count a reset. At most one such race per recycle: 1 in 1000.
+ */
+const TOLERATED_ERROR_SHARE = 1e-3;
 
 /**
  * Closed-loop HTTP load with autocannon from this process. The load generator shares the machine's
@@ -53,7 +57,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     .reduce((sum, [, stats]) => sum + (stats.count ?? 0), 0);
   // Any wrong status invalidates the run. A few socket errors in tens of thousands of requests
   // (a reset racing a connection NGINX closes after keepalive_requests) do not change the figure;
-  // they are printed, and more than 0.01% invalidates the run too.
+  // they are printed, and more than one per recycle invalidates the run too.
   if (unexpected > 0 || result.errors > result.requests.total * TOLERATED_ERROR_SHARE) {
     throw new Error(`${options.url}: ${result.errors} errors, ${unexpected} answers other than ${options.expectStatus} (${JSON.stringify(result.statusCodeStats)})`);
   }
