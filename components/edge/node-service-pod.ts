@@ -6,21 +6,8 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 
-export const NODE_SERVICE_POD_SECURITY: k8s.types.input.core.v1.PodSecurityContext = {
-    runAsNonRoot: true,
-    runAsUser: 10001,
-    runAsGroup: 10001,
-    seccompProfile: { type: "RuntimeDefault" },
-};
-
-export const NODE_SERVICE_CONTAINER_SECURITY: k8s.types.input.core.v1.SecurityContext = {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    privileged: false,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
+/** The edge's Node services run with the platform's restricted pod and container settings. */
+export { RESTRICTED_CONTAINER_SECURITY as NODE_SERVICE_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY as NODE_SERVICE_POD_SECURITY } from "../pod-security";
 
 /** Liveness on /healthz, readiness on /readyz, both on the container port named `http`. */
 export const NODE_SERVICE_PROBES: Pick<k8s.types.input.core.v1.Container, "livenessProbe" | "readinessProbe"> = {

@@ -19,6 +19,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { USE_LABEL } from "../../components/azure/workload-identity";
 import { ProtectedRoute } from "../../components/edge/protected-route";
+import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from "../../components/pod-security";
 import { assertKubernetesName, childName, LINKERD_ANNOTATIONS, type ServiceAccountRef } from "../../components/mesh/types";
 import { WorkloadServiceAccount } from "../../components/mesh/workload-service-account";
 import type { PlatformOutputsDocument } from "../../infra/outputs-contract";
@@ -120,7 +121,7 @@ export class ModelService extends pulumi.ComponentResource {
                             serviceAccountName: args.serviceAccount,
                             automountServiceAccountToken: false,
                             enableServiceLinks: false,
-                            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                            securityContext: RESTRICTED_POD_SECURITY,
                             containers: [
                                 {
                                     name: "model",
@@ -128,14 +129,7 @@ export class ModelService extends pulumi.ComponentResource {
                                     imagePullPolicy: "IfNotPresent",
                                     ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
                                     resources: { requests: { ...resources }, limits: { ...resources } },
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        runAsNonRoot: true,
-                                        privileged: false,
-                                        capabilities: { drop: ["ALL"] },
-                                        seccompProfile: { type: "RuntimeDefault" },
-                                    },
+                                    securityContext: RESTRICTED_CONTAINER_SECURITY,
                                     readinessProbe: { httpGet: { path: health, port: "http" }, periodSeconds: 5, timeoutSeconds: 2 },
                                     livenessProbe: { httpGet: { path: health, port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
                                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
