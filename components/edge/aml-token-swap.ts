@@ -16,8 +16,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { USE_LABEL, workloadIdentityAnnotations } from "../azure/workload-identity";
 import { MeshAuthorization, type MeshProxyProtocol } from "../mesh/authorization";
-import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
-import { NODE_SERVICE_CONTAINER_SECURITY, NODE_SERVICE_POD_SECURITY, NODE_SERVICE_PROBES, spreadOverNodesAndZones } from "./node-service-pod";
+import { assertReplicas, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
+import { nodeServiceDeploymentSpec } from "./node-service-pod";
 
 export interface AmlTokenSwapArgs {
     /** A meshed namespace for the swap. */
@@ -98,44 +98,25 @@ export class AmlTokenSwap extends pulumi.ComponentResource {
             env.push({ name: "SWAP_ROUTER_CA_FILE", value: `${CA_MOUNT}/ca.pem` });
         }
 
-        const spread = spreadOverNodesAndZones(selector, args.highAvailability);
-
         this.deployment = new k8s.apps.v1.Deployment(
             name,
             {
                 metadata: { name, namespace, labels },
-                spec: {
+                spec: nodeServiceDeploymentSpec({
+                    name,
+                    container: APP,
                     replicas: args.replicas,
-                    revisionHistoryLimit: 5,
-                    selector: { matchLabels: selector },
-                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: args.replicas > 1 ? 1 : 0 } },
-                    template: {
-                        metadata: { labels: { ...labels, [USE_LABEL]: "true" }, annotations: { [LINKERD_ANNOTATIONS.inject]: "enabled" } },
-                        spec: {
-                            serviceAccountName: name,
-                            automountServiceAccountToken: false,
-                            enableServiceLinks: false,
-                            securityContext: NODE_SERVICE_POD_SECURITY,
-                            terminationGracePeriodSeconds: 30,
-                            containers: [
-                                {
-                                    name: APP,
-                                    image: args.image,
-                                    imagePullPolicy: "IfNotPresent",
-                                    command: ["node", "dist/swap-main.js"],
-                                    ports: [{ name: "http", containerPort: PORT, protocol: "TCP" }],
-                                    env,
-                                    resources: args.resources ?? { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "256Mi" } },
-                                    securityContext: NODE_SERVICE_CONTAINER_SECURITY,
-                                    ...NODE_SERVICE_PROBES,
-                                    volumeMounts: mounts,
-                                },
-                            ],
-                            volumes,
-                            ...spread,
-                        },
-                    },
-                },
+                    selector,
+                    podLabels: { ...labels, [USE_LABEL]: "true" },
+                    image: args.image,
+                    command: ["node", "dist/swap-main.js"],
+                    port: PORT,
+                    env,
+                    ...(args.resources ? { resources: args.resources } : {}),
+                    volumeMounts: mounts,
+                    volumes,
+                    highAvailability: args.highAvailability,
+                }),
             },
             { ...childOpts, dependsOn: [...args.namespace.ready, serviceAccount, ...(args.identityReady ?? [])] },
         );

@@ -12,8 +12,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MeshAuthorization } from "../mesh/authorization";
-import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
-import { NODE_SERVICE_CONTAINER_SECURITY, NODE_SERVICE_POD_SECURITY, NODE_SERVICE_PROBES, spreadOverNodesAndZones } from "./node-service-pod";
+import { assertReplicas, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
+import { nodeServiceDeploymentSpec } from "./node-service-pod";
 
 export interface EdgeAuthorizerArgs {
     /** A meshed namespace for the authorizer. */
@@ -81,46 +81,24 @@ export class EdgeAuthorizer extends pulumi.ComponentResource {
         if (args.jwksUri) env.push({ name: "AUTHZ_JWKS_URI", value: args.jwksUri });
         if (args.clockSkewSeconds !== undefined) env.push({ name: "AUTHZ_CLOCK_SKEW_SECONDS", value: String(args.clockSkewSeconds) });
 
-        const spread = spreadOverNodesAndZones(selector, args.highAvailability);
-
         this.deployment = new k8s.apps.v1.Deployment(
             name,
             {
                 metadata: { name, namespace, labels },
-                spec: {
+                spec: nodeServiceDeploymentSpec({
+                    name,
+                    container: APP,
                     replicas: args.replicas,
-                    revisionHistoryLimit: 5,
-                    selector: { matchLabels: selector },
-                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: args.replicas > 1 ? 1 : 0 } },
-                    template: {
-                        metadata: { labels, annotations: { [LINKERD_ANNOTATIONS.inject]: "enabled" } },
-                        spec: {
-                            serviceAccountName: name,
-                            automountServiceAccountToken: false,
-                            enableServiceLinks: false,
-                            securityContext: NODE_SERVICE_POD_SECURITY,
-                            terminationGracePeriodSeconds: 30,
-                            containers: [
-                                {
-                                    name: APP,
-                                    image: args.image,
-                                    imagePullPolicy: "IfNotPresent",
-                                    ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
-                                    env,
-                                    resources: args.resources ?? {
-                                        requests: { cpu: "100m", memory: "128Mi" },
-                                        limits: { cpu: "1", memory: "256Mi" },
-                                    },
-                                    securityContext: NODE_SERVICE_CONTAINER_SECURITY,
-                                    ...NODE_SERVICE_PROBES,
-                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                                },
-                            ],
-                            volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } }],
-                            ...spread,
-                        },
-                    },
-                },
+                    selector,
+                    podLabels: labels,
+                    image: args.image,
+                    port,
+                    env,
+                    ...(args.resources ? { resources: args.resources } : {}),
+                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                    volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } }],
+                    highAvailability: args.highAvailability,
+                }),
             },
             { ...childOpts, dependsOn: [...args.namespace.ready, serviceAccount, ...(args.imageReady ?? [])] },
         );

@@ -5,9 +5,9 @@
  * spread over nodes (hard) and zones (soft).
  */
 import type * as k8s from "@pulumi/kubernetes";
-
-/** The edge's Node services run with the platform's restricted pod and container settings. */
-export { RESTRICTED_CONTAINER_SECURITY as NODE_SERVICE_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY as NODE_SERVICE_POD_SECURITY } from "../pod-security";
+import type * as pulumi from "@pulumi/pulumi";
+import { LINKERD_ANNOTATIONS } from "../mesh/types";
+import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from "../pod-security";
 
 /** Liveness on /healthz, readiness on /readyz, both on the container port named `http`. */
 export const NODE_SERVICE_PROBES: Pick<k8s.types.input.core.v1.Container, "livenessProbe" | "readinessProbe"> = {
@@ -23,5 +23,65 @@ export function spreadOverNodesAndZones(selector: Record<string, string>, enable
             { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } },
             { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
         ],
+    };
+}
+
+export interface NodeServiceDeploymentArgs {
+    /** Deployment, ServiceAccount and container name prefix (the ServiceAccount has the same name). */
+    name: string;
+    /** Container name. */
+    container: string;
+    replicas: number;
+    /** Pod selector labels. */
+    selector: Record<string, string>;
+    /** Pod labels (the selector's and any others, e.g. the workload identity label). */
+    podLabels: Record<string, pulumi.Input<string>>;
+    image: pulumi.Input<string>;
+    /** Overrides the image's entry point (the swap runs another file of the same image). */
+    command?: string[];
+    port: number;
+    env: k8s.types.input.core.v1.EnvVar[];
+    resources?: k8s.types.input.core.v1.ResourceRequirements;
+    volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+    volumes: k8s.types.input.core.v1.Volume[];
+    highAvailability: boolean;
+}
+
+/**
+ * The Deployment spec of an edge Node service: meshed, no API token, restricted security, probes,
+ * rolling one pod at a time (none unavailable with a single replica), spread when highly available.
+ */
+export function nodeServiceDeploymentSpec(args: NodeServiceDeploymentArgs): k8s.types.input.apps.v1.DeploymentSpec {
+    return {
+        replicas: args.replicas,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: args.selector },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: args.replicas > 1 ? 1 : 0 } },
+        template: {
+            metadata: { labels: args.podLabels, annotations: { [LINKERD_ANNOTATIONS.inject]: "enabled" } },
+            spec: {
+                serviceAccountName: args.name,
+                automountServiceAccountToken: false,
+                enableServiceLinks: false,
+                securityContext: RESTRICTED_POD_SECURITY,
+                terminationGracePeriodSeconds: 30,
+                containers: [
+                    {
+                        name: args.container,
+                        image: args.image,
+                        imagePullPolicy: "IfNotPresent",
+                        ...(args.command ? { command: args.command } : {}),
+                        ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
+                        env: args.env,
+                        resources: args.resources ?? { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "256Mi" } },
+                        securityContext: RESTRICTED_CONTAINER_SECURITY,
+                        ...NODE_SERVICE_PROBES,
+                        volumeMounts: args.volumeMounts,
+                    },
+                ],
+                volumes: args.volumes,
+                ...spreadOverNodesAndZones(args.selector, args.highAvailability),
+            },
+        },
     };
 }
