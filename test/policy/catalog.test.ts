@@ -53,6 +53,11 @@ describe("policy catalog", () => {
         for (const section of ["164.312(a)(1)", "164.312(a)(2)(iv)", "164.312(b)", "164.312(c)(1)", "164.312(d)", "164.312(e)(1)"]) assert.ok(hipaa.has(section as never), section);
     });
 
+    it("is the size the README says", () => {
+        const readme = readFileSync(path.join(POLICY_DIR, "..", "README.md"), "utf8");
+        assert.match(readme, new RegExp(`\\b${policies.length} CrossGuard rules\\b`));
+    });
+
     it("agrees with package.json and PulumiPolicy.yaml", () => {
         const packageJson = JSON.parse(readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")) as { name: string; version: string; main: string; dependencies: Record<string, string> };
         assert.equal(PACK_VERSION, packageJson.version);
