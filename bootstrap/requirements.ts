@@ -204,6 +204,21 @@ export function stackRequirements(config: StackConfig, subscriptionId: string): 
 }
 
 /**
+ * The ABAC condition a deployer role carries (RBAC Administrator limited to its built-in and
+ * custom roles), or undefined for a role granted without one. The bootstrap grants with it and
+ * the preflight prints it in its fixes, so the two cannot differ.
+ */
+export function roleCondition(need: RoleRequirement, customRoles: readonly CustomRoleRequirement[]): string | undefined {
+    if (!need.assignableRoles) return undefined;
+    const customGuids = (need.assignableCustomRoles ?? []).map((role) => {
+        const custom = customRoles.find((candidate) => candidate.role === role);
+        if (!custom) throw new Error(`${need.role} on ${need.scopeLabel} may assign ${role}, which the bootstrap does not define`);
+        return custom.guid;
+    });
+    return assignableRolesCondition(need.assignableRoles, customGuids);
+}
+
+/**
  * The ABAC condition that limits RBAC Administrator to assigning (and removing) only the named
  * roles: the form Azure documents for "constrain role assignments".
  */

@@ -18,7 +18,7 @@
  */
 import { parseIpv4Block, splitBlock } from "../infra/cidr";
 import type { StackConfig } from "../infra/config";
-import { assignableRolesCondition, MICROSOFT_GRAPH_APP_ID, PRIVATE_ENDPOINT_APPROVER_ACTIONS, PRIVATE_ENDPOINT_APPROVER_ROLE, type StackRequirements } from "./requirements";
+import { MICROSOFT_GRAPH_APP_ID, roleCondition, PRIVATE_ENDPOINT_APPROVER_ACTIONS, PRIVATE_ENDPOINT_APPROVER_ROLE, type StackRequirements } from "./requirements";
 
 export type BootstrapPhase = "owner" | "runner";
 
@@ -68,8 +68,8 @@ export function bootstrapSteps(config: StackConfig, needs: StackRequirements, ph
     // A role on the secrets-provider key can only be granted once the key exists (runner phase).
     const onKey = (need: { scope: string }) => need.scope === needs.ids.secretsProviderKey;
     const grant = (need: StackRequirements["deployerRoles"][number]) => {
-        const customGuids = (need.assignableCustomRoles ?? []).map((role) => needs.customRoles.find((custom) => custom.role === role)!.guid);
-        const condition = need.assignableRoles ? ` --condition ${q(assignableRolesCondition(need.assignableRoles, customGuids))} --condition-version 2.0` : "";
+        const abac = roleCondition(need, needs.customRoles);
+        const condition = abac ? ` --condition ${q(abac)} --condition-version 2.0` : "";
         return `az role assignment create --assignee-object-id "$DEPLOYER" --assignee-principal-type ServicePrincipal --role ${q(need.role)} --scope ${need.scope}${condition} -o none  # ${need.why}`;
     };
     const deployerId = `DEPLOYER=$(az identity show -n ${b.deployerIdentity} -g ${hubRg} --query principalId -o tsv)`;

@@ -8,7 +8,7 @@
  * one run names every missing prerequisite of a bare subscription.
  */
 import { decodeJwt } from "jose";
-import { assignableRolesCondition, MICROSOFT_GRAPH_APP_ID, scopeWithin, type RoleRequirement, type StackRequirements } from "../bootstrap/requirements";
+import { MICROSOFT_GRAPH_APP_ID, roleCondition, scopeWithin, type RoleRequirement, type StackRequirements } from "../bootstrap/requirements";
 import { blocksOverlap, parseIpv4Block } from "../infra/cidr";
 import { PLACEHOLDER_DIGEST } from "../infra/config";
 import { ARM_SCOPE, AzureError, getAll, getIfExists, getJson, GRAPH_SCOPE, registryHasManifest, type Endpoints, type TokenSource } from "./azure-http";
@@ -222,7 +222,7 @@ async function deployerRoles(ctx: PreflightContext, deployer: Deployer): Promise
             const why = error.status === 404 ? `resource group ${groupName} does not exist` : `the deployer cannot read role assignments in ${groupName} (${error.code})`;
             for (const need of needs) {
                 failures.push(`${need.role} on ${need.scopeLabel} (${need.why}): missing; ${why}`);
-                fixes.push(error.status === 404 ? `npm run bootstrap -- --stack ${ctx.environment}` : grantCommand(need, deployer, customGuidsOf(ctx, need)));
+                fixes.push(error.status === 404 ? `npm run bootstrap -- --stack ${ctx.environment}` : grantCommand(need, deployer, ctx.requirements));
             }
             continue;
         }
@@ -230,7 +230,7 @@ async function deployerRoles(ctx: PreflightContext, deployer: Deployer): Promise
             const accepted = [need.role, ...(COVERED_BY[need.role] ?? [])];
             if (!held.some((h) => accepted.includes(h.role) && scopeWithin(need.scope, h.scope))) {
                 failures.push(`${need.role} on ${need.scopeLabel} (${need.why}): missing`);
-                fixes.push(grantCommand(need, deployer, customGuidsOf(ctx, need)));
+                fixes.push(grantCommand(need, deployer, ctx.requirements));
             }
         }
     }
@@ -263,13 +263,10 @@ async function customRoles(ctx: PreflightContext, deployer: Deployer): Promise<O
     return verdict(failures, failures.length ? [fix] : [], `${ctx.requirements.customRoles.length} custom role(s) defined as the program expects`);
 }
 
-function grantCommand(need: RoleRequirement, deployer: Deployer, customRoleGuids: readonly string[] = []): string {
-    const condition = need.assignableRoles ? ` --condition "${assignableRolesCondition(need.assignableRoles, customRoleGuids)}" --condition-version 2.0` : "";
+function grantCommand(need: RoleRequirement, deployer: Deployer, requirements: StackRequirements): string {
+    const abac = roleCondition(need, requirements.customRoles);
+    const condition = abac ? ` --condition "${abac}" --condition-version 2.0` : "";
     return `az role assignment create --assignee-object-id ${deployer.objectId} --assignee-principal-type ${deployer.kind} --role "${need.role}" --scope ${need.scope}${condition}`;
-}
-
-function customGuidsOf(ctx: PreflightContext, need: RoleRequirement): string[] {
-    return (need.assignableCustomRoles ?? []).map((role) => ctx.requirements.customRoles.find((custom) => custom.role === role)!.guid);
 }
 
 // --- Microsoft Graph ---------------------------------------------------------------------------
