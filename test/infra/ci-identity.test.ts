@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ConfigError, findPlaceholders, GITHUB_ACTIONS_ISSUER, parseStackConfig } from "../../infra/config";
-import { editConfig, PROJECT_ROOT, runStack, shippedStackConfig, type PlannedStack } from "../harness";
+import { editConfig, PROJECT_ROOT, shippedStackConfig, type PlannedStack } from "../harness";
+import { plannedStack } from "./azure-stacks";
 
 type Caller = { name: string; kind: string; roles: string[]; federation?: { issuer: string; subject: string } };
 const callersOf = (raw: Record<string, string>) => (JSON.parse(raw["amlmesh:access"]) as { callers: Caller[] }).callers;
@@ -23,7 +24,7 @@ describe("the pipeline's own identities in the access matrix", function () {
         describe(stack, () => {
             let planned: PlannedStack;
             before(async () => {
-                planned = await runStack(stack);
+                planned = await plannedStack(stack);
             });
 
             for (const [name, environment] of [["platform-deploy", stack], ["platform-preview", `${stack}-preview`]] as const) {

@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 import { readIngressCrds } from "../../components/edge/ingress-crds";
 import { parseStackConfig, type StackConfig } from "../../infra/config";
 import { editConfig, roleAssignments, runStack, shippedStackConfig, type PlannedStack, type TestResource } from "../harness";
+import { plannedStack } from "./azure-stacks";
 
 type Env = "dev" | "staging" | "prod";
 const ENVIRONMENTS: Env[] = ["dev", "staging", "prod"];
@@ -34,15 +35,8 @@ function release(stack: PlannedStack, name: string): TestResource {
     return stack.one("kubernetes:helm.sh/v3:Release", name);
 }
 
-const stacks = new Map<Env, PlannedStack>();
-async function stackFor(env: Env): Promise<PlannedStack> {
-    let found = stacks.get(env);
-    if (!found) {
-        found = await runStack(env);
-        stacks.set(env, found);
-    }
-    return found;
-}
+/** The shipped stack's plan, shared with the other specs (evaluated once per test process). */
+const stackFor = (env: Env): Promise<PlannedStack> => plannedStack(env);
 
 describe("issue 14: the platform keeps working after the first deploy", function () {
     this.timeout(120_000);
