@@ -25,8 +25,8 @@ const NOOP_RESPONDER = join(__dirname, 'noop-responder.ts');
  * tsconfig (not through tsx, whose transform adds per-closure helper calls the build does not have).
  * Settings come from the environment:
  *   BENCH_DURATION_SECONDS (5)    length of each measured run (after a 2 s warm-up per setup)
- *   BENCH_ROUNDS (3)              runs per figure; the table shows the medians. Through NGINX the
- *                                 no-auth and auth runs alternate, so both see the same machine.
+ *   BENCH_ROUNDS (3)              rounds; the table shows the medians. Each round runs every auth
+ *                                 service's edge in turn, no auth then auth, so all see the same machine.
  *   BENCH_CONNECTIONS (50)        client connections through NGINX
  *   BENCH_AUTHZ_CONNECTIONS (16)  connections straight to the authorizer
  *   BENCH_NGINX_WORKERS (1)       NGINX worker_processes
@@ -112,7 +112,15 @@ function benchRoute(routes: readonly RenderedRoute[]): RenderedRoute {
   return route;
 }
 
-async function measureEdge(service: AuthService, objects: EdgeObjects, logDir: string): Promise<Row[]> {
+/** One auth service's edge, started and warmed up, ready for measured runs. */
+interface RunningEdge {
+  readonly service: AuthService;
+  /** A measured run through the rendered route with tokens (auth) or on its no-auth twin. */
+  run(withAuth: boolean): Promise<LoadResult>;
+  stop(): Promise<void>;
+}
+
+async function startEdge(service: AuthService, objects: EdgeObjects, logDir: string): Promise<RunningEdge> {
   const edge = await startTopology({
     objects,
     authorizerCommand: service.command,
@@ -126,27 +134,62 @@ async function measureEdge(service: AuthService, objects: EdgeObjects, logDir: s
   try {
     const tokens = await mintTokens(edge.issuer);
     const route = benchRoute(edge.rendering.routes);
-    const load = (host: string, withTokens: boolean, durationSeconds: number): Promise<LoadResult> =>
-      runLoad({ url: `${edge.edgeUrl}${route.path}/score`, host, tokens: withTokens ? tokens : [], durationSeconds, connections: settings.connections, expectStatus: 200 });
-    const openHost = `${NO_AUTH_HOST_PREFIX}${route.host}`;
+    const load = (withAuth: boolean, durationSeconds: number): Promise<LoadResult> =>
+      runLoad({
+        url: `${edge.edgeUrl}${route.path}/score`,
+        host: withAuth ? route.host : `${NO_AUTH_HOST_PREFIX}${route.host}`,
+        tokens: withAuth ? tokens : [],
+        durationSeconds,
+        connections: settings.connections,
+        expectStatus: 200,
+      });
     // Warm-up: JIT, keepalive pools, and (when on) the token cache.
-    await load(openHost, false, 2);
-    await load(route.host, true, 2);
-    const noAuthRuns: LoadResult[] = [];
-    const authRuns: LoadResult[] = [];
-    for (let round = 0; round < settings.rounds; round += 1) {
-      noAuthRuns.push(await load(openHost, false, settings.durationSeconds));
-      authRuns.push(await load(route.host, true, settings.durationSeconds));
-    }
-    // Each round's auth run is compared with the no-auth run just before it: both saw the same machine.
-    const ratios = authRuns.map((run, round) => run.requestsPerSecond / (noAuthRuns[round] as LoadResult).requestsPerSecond);
-    return [
-      { name: `NGINX → backend, no auth (baseline, ${service.slug} run)`, result: medianLoad(noAuthRuns) },
-      { name: `NGINX → ${service.label} → backend`, result: medianLoad(authRuns), ratios },
-    ];
-  } finally {
+    await load(false, 2);
+    await load(true, 2);
+    return { service, run: (withAuth) => load(withAuth, settings.durationSeconds), stop: () => edge.stop() };
+  } catch (error) {
     await edge.stop();
+    throw error;
   }
+}
+
+/** Per auth service, its runs of every round: no auth then auth, on its own edge. */
+type EdgeRounds = Map<AuthService, { readonly noAuth: LoadResult[]; readonly auth: LoadResult[] }>;
+
+/**
+ * All auth services' edges run side by side (an idle edge costs nothing), and every round measures
+ * each of them in turn: no auth, then auth. A service's figure for a round is its auth run over the
+ * no-auth run just before it, and its share of the ceiling for that round is compared with the
+ * no-op's figure of the same round — runs seconds apart, not minutes, so a change in machine load
+ * between phases cannot pass for a difference between services.
+ */
+async function measureEdges(services: readonly AuthService[], objects: EdgeObjects, logDir: string): Promise<EdgeRounds> {
+  const edges: RunningEdge[] = [];
+  try {
+    for (const service of services) edges.push(await startEdge(service, objects, logDir));
+    const rounds: EdgeRounds = new Map(services.map((service) => [service, { noAuth: [], auth: [] }]));
+    for (let round = 0; round < settings.rounds; round += 1) {
+      for (const edge of edges) {
+        const runs = rounds.get(edge.service)!;
+        runs.noAuth.push(await edge.run(false));
+        runs.auth.push(await edge.run(true));
+      }
+    }
+    return rounds;
+  } finally {
+    for (const edge of edges) await edge.stop();
+  }
+}
+
+/** Each round's auth throughput over the no-auth run just before it (same edge, same moment). */
+const roundRatios = (runs: { readonly noAuth: readonly LoadResult[]; readonly auth: readonly LoadResult[] }): number[] =>
+  runs.auth.map((run, round) => run.requestsPerSecond / (runs.noAuth[round] as LoadResult).requestsPerSecond);
+
+function edgeRows(rounds: EdgeRounds): Row[] {
+  return [...rounds].flatMap(([service, runs]) => [
+    { name: `NGINX → backend, no auth (baseline, ${service.slug} edge)`, result: medianLoad(runs.noAuth) },
+    { name: `NGINX → ${service.label} → backend`, result: medianLoad(runs.auth), ratios: roundRatios(runs) },
+  ]);
 }
 
 /**
@@ -247,8 +290,8 @@ async function main(): Promise<void> {
       { label: 'no-op 204 responder (ceiling)', slug: 'no-op', command: [process.execPath, '--import', 'tsx', NOOP_RESPONDER] },
     ];
     const objects = withNoAuthTwin(await benchObjects());
-    const rows: Row[] = [];
-    for (const service of services) rows.push(...(await measureEdge(service, objects, logDir)));
+    const edgeRounds = await measureEdges(services, objects, logDir);
+    const rows: Row[] = edgeRows(edgeRounds);
     const issuer = await TestIssuer.start();
     try {
       for (const cache of [true, false]) rows.push(await measureAlone(authorizerEntry, issuer, cache, false, logDir));
@@ -269,12 +312,15 @@ async function main(): Promise<void> {
       await issuer.stop();
     }
     console.log(format(rows));
-    // Each auth run is normalised by the no-auth run just before it, so the two ratios compare
-    // across runs that saw different machine load.
-    const ratioOf = (label: string): number => mid([...(rows.find((row) => row.name === `NGINX → ${label} → backend`)?.ratios ?? [])]);
-    const ceiling = ratioOf(services[2]!.label);
+    // Share of the ceiling, round by round: a service's ratio over the no-op's ratio of the same round.
+    const noop = roundRatios(edgeRounds.get(services[2]!)!);
     for (const service of services.slice(0, 2)) {
-      console.log(`${service.label}: ${ratioOf(service.label).toFixed(3)}× no-auth = ${(ratioOf(service.label) / ceiling).toFixed(3)} of the no-op ceiling (${ceiling.toFixed(3)}× no-auth)`);
+      const ratios = roundRatios(edgeRounds.get(service)!);
+      const shares = ratios.map((ratio, round) => ratio / (noop[round] as number));
+      console.log(
+        `${service.label}: ${mid([...ratios]).toFixed(3)}× no-auth, ${mid([...shares]).toFixed(3)} of the no-op ceiling ` +
+          `(rounds ${shares.map((share) => share.toFixed(3)).join(', ')}; ceiling ${mid([...noop]).toFixed(3)}× no-auth)`,
+      );
     }
     console.log(
       '\nThe no-op responder admits everything and does no work: its ratio is what the auth_request hop alone costs' +
