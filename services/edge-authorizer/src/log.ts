@@ -19,11 +19,27 @@ export function createLogger(level: LogLevel, destination?: DestinationStream, n
   const options = {
     name,
     level,
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTime,
     redact: { paths: ['token', 'authorization', 'headers.authorization', 'req.headers.authorization'], censor: '[redacted]' },
   };
   if (destination !== undefined) return pino(options, destination);
   const stdout = pino.destination({ dest: 1, sync: true, minLength: BUFFER_BYTES, periodicFlush: FLUSH_INTERVAL_MS });
   process.once('exit', () => stdout.flushSync());
   return pino(options, stdout);
+}
+
+let lastMs = Number.NaN;
+let lastTime = '';
+
+/**
+ * pino's isoTime, formatted once per millisecond: behind the edge many decision lines share a
+ * millisecond, and Date#toISOString was a quarter of what a line cost.
+ */
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
 }

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Authorizer, Decision } from './decision.js';
+import { DecisionLog } from './decision-log.js';
 import type { Logger } from './log.js';
 import type { AuthorizerMetrics } from './metrics.js';
 
@@ -10,6 +11,11 @@ export interface ServerDependencies {
   readonly metrics: AuthorizerMetrics;
   readonly logger: Logger;
   readonly isReady: () => boolean;
+}
+
+/** What the request handlers use: the dependencies plus the decision log built on their logger. */
+interface Context extends ServerDependencies {
+  readonly decisionLog: DecisionLog;
 }
 
 export interface AuthorizerServer {
@@ -21,14 +27,13 @@ export interface AuthorizerServer {
 /** Request line plus headers. A token is capped far below this (AUTHZ_MAX_TOKEN_BYTES); Node answers 431 above it. */
 const MAX_HEADER_BYTES = 16 * 1024;
 
-const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
-
 export function createAuthorizerServer(deps: ServerDependencies): AuthorizerServer {
   let draining = false;
   const ready = (): boolean => !draining && deps.isReady();
+  const context: Context = { ...deps, decisionLog: new DecisionLog(deps.logger) };
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 15_000, headersTimeout: 10_000 }, (req, res) => {
     if (draining) res.shouldKeepAlive = false;
-    route(req, res, deps, ready);
+    route(req, res, context, ready);
   });
   // Longer than NGINX's upstream keepalive_timeout (60 s), so NGINX, not Node, closes idle
   // connections and never sends a subrequest down a socket Node is closing.
@@ -56,7 +61,7 @@ export async function drainServer(server: Server, graceMs: number): Promise<void
   clearTimeout(force);
 }
 
-function route(req: IncomingMessage, res: ServerResponse, deps: ServerDependencies, ready: () => boolean): void {
+function route(req: IncomingMessage, res: ServerResponse, deps: Context, ready: () => boolean): void {
   const target = req.url ?? '/';
   const mark = target.indexOf('?');
   const path = mark === -1 ? target : target.slice(0, mark);
@@ -87,7 +92,7 @@ function route(req: IncomingMessage, res: ServerResponse, deps: ServerDependenci
   }
 }
 
-function authorize(req: IncomingMessage, res: ServerResponse, query: string, deps: ServerDependencies): void {
+function authorize(req: IncomingMessage, res: ServerResponse, query: string, deps: Context): void {
   const started = performance.now();
   const headers = subrequestHeaders(req.rawHeaders);
   let decision: Decision | Promise<Decision>;
@@ -109,13 +114,13 @@ function authorize(req: IncomingMessage, res: ServerResponse, query: string, dep
   }
 }
 
-function finish(res: ServerResponse, decision: Decision, started: number, headers: SubrequestHeaders, deps: ServerDependencies): void {
+function finish(res: ServerResponse, decision: Decision, started: number, headers: SubrequestHeaders, deps: Context): void {
   answer(res, decision);
   record(decision, (performance.now() - started) / 1000, headers, deps);
 }
 
 /** decide() turns every expected failure into a Decision; reaching this is a bug. Still closed. */
-function fail(res: ServerResponse, error: unknown, deps: ServerDependencies): void {
+function fail(res: ServerResponse, error: unknown, deps: Context): void {
   empty(res, 500);
   deps.logger.error({ err: error }, 'authorizer failed');
 }
@@ -159,39 +164,19 @@ function subrequestHeaders(rawHeaders: readonly string[]): SubrequestHeaders {
  * answer but its status (and WWW-Authenticate on a 401) reaches anyone.
  */
 function answer(res: ServerResponse, decision: Decision): void {
-  const headers: OutgoingHttpHeaders = {};
-  if (decision.challenge !== undefined) headers['www-authenticate'] = decision.challenge;
   if (decision.status === 204) {
-    res.writeHead(204, headers);
+    res.writeHead(204); // an allow never carries a challenge
   } else {
-    headers['content-length'] = '0';
+    const headers: OutgoingHttpHeaders = { 'content-length': '0' };
+    if (decision.challenge !== undefined) headers['www-authenticate'] = decision.challenge;
     res.writeHead(decision.status, headers);
   }
   res.end();
 }
 
-function record(decision: Decision, seconds: number, headers: SubrequestHeaders, deps: ServerDependencies): void {
+function record(decision: Decision, seconds: number, headers: SubrequestHeaders, deps: Context): void {
   deps.metrics.recordDecision(decision.outcome, decision.reason, decision.cache, seconds, decision.requirement?.route);
-  const { requestId } = headers;
-  const { identity, requirement } = decision;
-  const line = {
-    requestId: requestId !== undefined && REQUEST_ID.test(requestId) ? requestId : undefined,
-    // The route from its own authURI (the client's URI never reaches the authorizer).
-    route: requirement?.route,
-    decision: decision.outcome,
-    status: decision.status,
-    reason: decision.reason,
-    subject: identity?.subject,
-    objectId: identity?.objectId,
-    appId: identity?.appId,
-    roles: identity?.roles,
-    requiredRoles: requirement?.roles,
-    requiredScopes: requirement?.scopes,
-    cache: decision.cache,
-    durationMs: Math.round(seconds * 1e6) / 1e3,
-  };
-  if (decision.outcome === 'error') deps.logger.error(line, 'decision');
-  else deps.logger.info(line, 'decision');
+  deps.decisionLog.write(decision, seconds, headers.requestId);
 }
 
 function empty(res: ServerResponse, status: number, headers: OutgoingHttpHeaders = {}): void {

@@ -180,11 +180,55 @@ describe('edge-authorizer HTTP server', () => {
       assert.equal(lines.length, before + 1);
       const line = lines.at(-1) as Record<string, unknown>;
       assert.equal(line['requestId'], 'req-123');
+      assert.match(String(line['time']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.ok(Math.abs(Date.parse(String(line['time'])) - Date.now()) < 5_000);
       assert.equal(line['subject'], TEST_CLIENT_OBJECT_ID);
       assert.equal(line['appId'], TEST_CLIENT_APP_ID);
       assert.deepEqual(line['roles'], ['Model.Invoke']);
       assert.equal(line['decision'], 'allow');
       assert.equal(line['reason'], 'allowed');
+    });
+
+    it('logs each decision with its own route and identity, on cache misses and hits alike', async () => {
+      // The identity's and the route's fields are serialised once and reused (decision-log.ts): a
+      // hit on one route must never log another route's requirement or another caller's identity.
+      const alice = await issuer.mint({ roles: ['Model.Invoke'] });
+      const bob = await issuer.mint({ sub: 'bob-subject', roles: ['Model.Admin'] });
+      const churn = 'route=models/churn-scoring&roles=Model.Invoke';
+      const fraud = 'route=team-fraud/fraud-scoring&roles=Model.Admin,Model.Invoke&scopes=access_as_user';
+      const sent: [string, string][] = [[alice, churn], [alice, fraud], [alice, churn], [bob, churn], [bob, fraud], [alice, fraud]];
+      const before = decisionLines().length;
+      for (const [token, query] of sent) await authorize({ authorization: `Bearer ${token}` }, query);
+      const lines = decisionLines().slice(before);
+      assert.deepEqual(
+        lines.map((line) => [line['subject'], line['route'], line['requiredRoles'], line['requiredScopes'], line['decision'], line['cache']]),
+        [
+          [TEST_CLIENT_OBJECT_ID, 'models/churn-scoring', ['Model.Invoke'], [], 'allow', 'miss'],
+          [TEST_CLIENT_OBJECT_ID, 'team-fraud/fraud-scoring', ['Model.Admin', 'Model.Invoke'], ['access_as_user'], 'allow', 'hit'],
+          [TEST_CLIENT_OBJECT_ID, 'models/churn-scoring', ['Model.Invoke'], [], 'allow', 'hit'],
+          ['bob-subject', 'models/churn-scoring', ['Model.Invoke'], [], 'deny', 'miss'],
+          ['bob-subject', 'team-fraud/fraud-scoring', ['Model.Admin', 'Model.Invoke'], ['access_as_user'], 'allow', 'hit'],
+          [TEST_CLIENT_OBJECT_ID, 'team-fraud/fraud-scoring', ['Model.Admin', 'Model.Invoke'], ['access_as_user'], 'allow', 'hit'],
+        ],
+      );
+      // Every field once: the reused bindings and the per-request fields never overlap.
+      for (const raw of authz.logs.slice(-sent.length)) {
+        const keys = [...raw.matchAll(/"([A-Za-z]+)":/g)].map((match) => match[1]);
+        assert.deepEqual(keys, [...new Set(keys)], raw);
+      }
+    });
+
+    it('logs the route but no identity when there is no token, and neither for a broken requirement', async () => {
+      await authorize({}, 'route=models/churn-scoring&roles=Model.Invoke');
+      const refused = decisionLines().at(-1) as Record<string, unknown>;
+      assert.equal(refused['route'], 'models/churn-scoring');
+      assert.equal(refused['reason'], 'missing_token');
+      assert.equal(refused['subject'], undefined);
+      await authorize({ authorization: `Bearer ${await issuer.mint()}` }, 'route=models/churn-scoring');
+      const broken = decisionLines().at(-1) as Record<string, unknown>;
+      assert.equal(broken['reason'], 'no_requirement');
+      assert.equal(broken['route'], undefined);
+      assert.equal(broken['subject'], undefined);
     });
 
     it('drops a request id that is not plain visible ASCII', async () => {
