@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { authorizerEnv, buildAuthorizer, startAuthorizerProcess } from '../../services/edge-authorizer/testkit/authorizer.js';
@@ -117,6 +117,8 @@ interface RunningEdge {
   readonly service: AuthService;
   /** A measured run through the rendered route with tokens (auth) or on its no-auth twin. */
   run(withAuth: boolean): Promise<LoadResult>;
+  /** CPU time (user + system) the auth service process has used so far, in µs; undefined without /proc. */
+  authServiceCpuMicros(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -146,7 +148,13 @@ async function startEdge(service: AuthService, objects: EdgeObjects, logDir: str
     // Warm-up: JIT, keepalive pools, and (when on) the token cache.
     await load(false, 2);
     await load(true, 2);
-    return { service, run: (withAuth) => load(withAuth, settings.durationSeconds), stop: () => edge.stop() };
+    const pid = edge.authorizer.process.child.pid;
+    return {
+      service,
+      run: (withAuth) => load(withAuth, settings.durationSeconds),
+      authServiceCpuMicros: () => (pid === undefined ? undefined : processCpuMicros(pid)),
+      stop: () => edge.stop(),
+    };
   } catch (error) {
     await edge.stop();
     throw error;
@@ -154,7 +162,25 @@ async function startEdge(service: AuthService, objects: EdgeObjects, logDir: str
 }
 
 /** Per auth service, its runs of every round: no auth then auth, on its own edge. */
-type EdgeRounds = Map<AuthService, { readonly noAuth: LoadResult[]; readonly auth: LoadResult[] }>;
+type EdgeRounds = Map<AuthService, { readonly noAuth: LoadResult[]; readonly auth: LoadResult[]; readonly cpuMicrosPerRequest: number[] }>;
+
+/**
+ * utime + stime of a process from /proc/<pid>/stat, in µs. Throughput ratios move with whatever
+ * else the machine runs; the auth service's own CPU per request moves far less, and is the part of
+ * the hop an auth service controls.
+ */
+function processCpuMicros(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may hold spaces) start at the state, field 3; utime and
+  // stime are fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
 
 /**
  * All auth services' edges run side by side (an idle edge costs nothing), and every round measures
@@ -167,12 +193,16 @@ async function measureEdges(services: readonly AuthService[], objects: EdgeObjec
   const edges: RunningEdge[] = [];
   try {
     for (const service of services) edges.push(await startEdge(service, objects, logDir));
-    const rounds: EdgeRounds = new Map(services.map((service) => [service, { noAuth: [], auth: [] }]));
+    const rounds: EdgeRounds = new Map(services.map((service) => [service, { noAuth: [], auth: [], cpuMicrosPerRequest: [] }]));
     for (let round = 0; round < settings.rounds; round += 1) {
       for (const edge of edges) {
         const runs = rounds.get(edge.service)!;
         runs.noAuth.push(await edge.run(false));
-        runs.auth.push(await edge.run(true));
+        const cpuBefore = edge.authServiceCpuMicros();
+        const auth = await edge.run(true);
+        const cpuAfter = edge.authServiceCpuMicros();
+        runs.auth.push(auth);
+        if (cpuBefore !== undefined && cpuAfter !== undefined) runs.cpuMicrosPerRequest.push((cpuAfter - cpuBefore) / auth.total);
       }
     }
     return rounds;
@@ -312,6 +342,12 @@ async function main(): Promise<void> {
       await issuer.stop();
     }
     console.log(format(rows));
+    for (const [service, runs] of edgeRounds) {
+      if (runs.cpuMicrosPerRequest.length > 0) {
+        const perRound = runs.cpuMicrosPerRequest.map((micros) => micros.toFixed(1)).join(', ');
+        console.log(`${service.label}: ${mid([...runs.cpuMicrosPerRequest]).toFixed(1)} µs of its own CPU per guarded request (rounds ${perRound})`);
+      }
+    }
     // Share of the ceiling, round by round: a service's ratio over the no-op's ratio of the same round.
     const noop = roundRatios(edgeRounds.get(services[2]!)!);
     for (const service of services.slice(0, 2)) {
