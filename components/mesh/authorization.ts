@@ -9,8 +9,9 @@
  *   component knowing the workload's probe paths — what backends owned by other teams need;
  * - in route mode (`http`), the allowed clients are limited to the listed paths, which means a
  *   route exists, so the probe paths must be given: they get their own HTTPRoute authorized by a
- *   `NetworkAuthentication` of the probe networks. The type makes routes without probes
- *   unrepresentable.
+ *   `NetworkAuthentication` of the probe networks. The type makes routes without a word on
+ *   probes unrepresentable; a port no probe hits says so with an empty list of paths.
+ *   More clients, each on its own paths, get their own routes (`additionalRoutes`).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

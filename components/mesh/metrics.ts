@@ -8,8 +8,10 @@
  * Exact match rather than a prefix, and the probes come from the probe networks (node subnet and
  * pod CIDR) rather than `0.0.0.0/0`.
  *
- * The admin port also serves `/shutdown` and `/proxy-log-level`: once a route targets the Server,
- * a request no route matches is refused, so only the two routes above are reachable from outside.
+ * The admin port also serves `/env.json` (the proxy's environment, to any client that reaches the
+ * port) and `/shutdown`, `/proxy-log-level` (which the proxy answers for localhost only;
+ * linkerd2-proxy `linkerd/app/admin/src/server.rs`). Once a route targets the Server, a request no
+ * route matches is refused, so only the two routes above are reachable from outside.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { MeshAuthorization, type HttpPathMatch, type MeshRouteGrant } from "./authorization";

@@ -97,7 +97,7 @@ function parentServers(stack: StackView, route: PolicyResource, servers: ObjectI
     });
 }
 
-/** The Linkerd proxy's admin port (4191, named `linkerd-admin`): metrics, probes, and also `/shutdown`. */
+/** The Linkerd proxy's admin port (4191, named `linkerd-admin`): metrics, probes, and also `/env.json`, `/shutdown`. */
 export const PROXY_ADMIN_PORTS: readonly (string | number)[] = ["linkerd-admin", 4191];
 /** The proxy's own probe paths on the admin port. */
 const PROXY_PROBE_PATHS = new Set(["/live", "/ready"]);
@@ -144,7 +144,7 @@ export function metricsAccessProblems(stack: StackView): MetricsAccessProblem[] 
         const kind = knownString(target, "kind");
         const reference: ObjectReference = { name: knownString(target, "name"), namespace: namespaceOf(authorization) };
         if (kind === "Server" && onAdmin(servers.resolve(stack, authorization, reference, "spec"))) {
-            problems.push({ urn: authorization.urn, message: `${label} opens the whole proxy admin port (it also serves /shutdown); authorize an HTTPRoute for /metrics instead.` });
+            problems.push({ urn: authorization.urn, message: `${label} opens the whole proxy admin port (it also serves the proxy's environment at /env.json); authorize an HTTPRoute for /metrics instead.` });
         } else if (kind === "Namespace" && typeof reference.name === "string" && onAdmin(servers.inNamespace(reference.name))) {
             problems.push({ urn: authorization.urn, message: `${label} covers every Server of namespace ${reference.name}, the proxy admin port included; authorize HTTPRoutes instead.` });
         } else if (kind === "HTTPRoute" || kind === "GRPCRoute") {

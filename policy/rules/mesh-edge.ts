@@ -132,7 +132,7 @@ const metricsAccess = stackPolicy({
     name: "mesh-metrics-single-scraper",
     description:
         "Metrics stay behind one identity: a route whose only path is /metrics admits exactly one mesh identity (no network, namespace or wildcard), " +
-        "and the Linkerd proxy admin port (linkerd-admin, 4191, which also serves /shutdown) is never authorized port-wide, only on /metrics and the proxy's probe paths.",
+        "and the Linkerd proxy admin port (linkerd-admin, 4191, which also serves the proxy's environment at /env.json) is never authorized port-wide, only on /metrics and the proxy's probe paths.",
     category: "mesh-edge",
     severity: "high",
     enforcementLevel: "mandatory",
