@@ -653,6 +653,10 @@ function crossFieldProblems(c: StackConfig, today: Date): ConfigProblem[] {
     c.ml.extensionWebhooks.forEach((webhook, i) => {
         if (webhookNames.has(webhook.name)) fail(["ml", "extensionWebhooks", i, "name"], `webhook name ${webhook.name} is used twice`);
         webhookNames.add(webhook.name);
+        // The proxy's own ports: the admin port has its own Server (monitoring.scraper), and opening either by network would bypass the mesh.
+        if (["linkerd-admin", "linkerd-proxy", 4191, 4143].includes(webhook.port)) {
+            fail(["ml", "extensionWebhooks", i, "port"], `${webhook.port} is a port of the Linkerd proxy, not of a webhook; use the webhook Service's targetPort`);
+        }
         const key = JSON.stringify([Object.entries(webhook.podSelector).sort(), webhook.port]);
         if (webhookPorts.has(key)) fail(["ml", "extensionWebhooks", i, "port"], `another webhook already selects the same pods and port ${webhook.port}`);
         webhookPorts.add(key);

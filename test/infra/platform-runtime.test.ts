@@ -165,13 +165,14 @@ describe("issue 14: the platform keeps working after the first deploy", function
             }
         });
 
-        it("refuses a webhook without a pod selector, and two entries for the same pods and port", () => {
+        it("refuses a webhook without a pod selector, two entries for the same pods and port, and the proxy's own ports", () => {
             assert.throws(() => parseStackConfig(withWebhooks("dev", [{ name: "any", podSelector: {}, port: 9443 }])), /ml\.extensionWebhooks\[0\]\.podSelector/);
             assert.throws(
                 () => parseStackConfig(withWebhooks("dev", [webhooks[0], { ...webhooks[0], name: "again" }])),
                 /ml\.extensionWebhooks\[1\]\.port.*same pods and port/,
             );
             assert.throws(() => parseStackConfig(withWebhooks("dev", [webhooks[0], { ...webhooks[1], name: "identity" }])), /used twice/);
+            assert.throws(() => parseStackConfig(withWebhooks("dev", [{ ...webhooks[0], port: 4191 }])), /port of the Linkerd proxy/);
         });
     });
 
