@@ -17,8 +17,9 @@ import { ProtectedRoute, type EdgeRef, type ProtectedRouteArgs, type ProtectedRo
 import { MeshAuthorization } from "../components/mesh/authorization";
 import { Linkerd } from "../components/mesh/linkerd";
 import { MeshedNamespace } from "../components/mesh/meshed-namespace";
+import { proxyMetricsAuthorization } from "../components/mesh/metrics";
 import { MeshPki } from "../components/mesh/pki";
-import { childName, type MeshInboundPolicy } from "../components/mesh/types";
+import { childName, type MeshInboundPolicy, type ServiceAccountRef } from "../components/mesh/types";
 import { WorkloadServiceAccount } from "../components/mesh/workload-service-account";
 import { TeamAdmission, TEAM_NAMESPACE_LABEL } from "../components/teams/admission";
 import { TeamTenancy } from "../components/teams/team-tenancy";
@@ -146,6 +147,8 @@ export interface ClusterServices extends ClusterMesh {
     authorizerImage: pulumi.Output<string>;
     /** Who may reach the model pods Azure ML runs: its router. */
     modelScoring: MeshAuthorization;
+    /** The proxies' admin port in every meshed namespace, for `monitoring.scraper` (none without one). */
+    proxyMetrics: MeshAuthorization[];
     /** Onboarded teams: their namespaces, quotas, Kubernetes access and edge delegations. */
     teams: TeamTenancy[];
     /** The admission policies that hold in team namespaces (none without teams). */
@@ -275,6 +278,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
             serviceAccountName: CLUSTER_NAMES.ingressServiceAccount,
             ingressClassName: CLUSTER_NAMES.ingressClassName,
             clientAddress: config.edge.clientAddress,
+            ...(config.monitoring.scraper ? { metricsScraper: scraperIdentity(config.monitoring.scraper) } : {}),
             defaultTls: {
                 certificateName: config.edge.tlsCertificateName,
                 keyVaultName: deps.edgeCertificate.keyVaultName,
@@ -299,6 +303,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
             ingress: ingress.identity,
             probeNetworks: linkerd.probeNetworks,
             imageReady: deps.imageRegistry.pullReady,
+            ...(config.monitoring.scraper ? { metricsScraper: scraperIdentity(config.monitoring.scraper) } : {}),
         },
         k8sOpts,
     );
@@ -416,6 +421,14 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
             ),
     );
 
+    // --- Metrics: the scraper reads every meshed proxy (last, once every namespace exists) -----
+    const scraper = config.monitoring.scraper;
+    const proxyMetrics = scraper
+        ? [...mesh.namespaces.values()].map((namespace) =>
+              proxyMetricsAuthorization({ namespace, scraper: scraperIdentity(scraper), probeNetworks: linkerd.probeNetworks }, k8sOpts),
+          )
+        : [];
+
     const byHost = new Map<string, ProtectedRoute[]>();
     for (const route of routes) byHost.set(route.host, [...(byHost.get(route.host) ?? []), route]);
     const hosts = [...byHost.entries()].map(
@@ -435,7 +448,25 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
             ),
     );
 
-    return { ...mesh, ingress, authorizer, tokenSwap, routes, hosts, callerAccounts, authorizerImage, modelScoring, teams, ...(teamAdmission ? { teamAdmission } : {}) };
+    return {
+        ...mesh,
+        ingress,
+        authorizer,
+        tokenSwap,
+        routes,
+        hosts,
+        callerAccounts,
+        authorizerImage,
+        modelScoring,
+        proxyMetrics,
+        teams,
+        ...(teamAdmission ? { teamAdmission } : {}),
+    };
+}
+
+/** The scraper's mesh identity: its ServiceAccount. */
+function scraperIdentity(scraper: NonNullable<StackConfig["monitoring"]["scraper"]>): ServiceAccountRef {
+    return { namespace: scraper.namespace, name: scraper.serviceAccount };
 }
 
 

@@ -140,6 +140,15 @@ const monitoringSchema = z
     .strictObject({
         retentionDays: z.int().min(30).max(730).default(30).describe("Log Analytics retention."),
         dailyQuotaGb: z.number().min(-1).default(-1).describe("Log Analytics daily cap in GB (-1: none)."),
+        scraper: z
+            .strictObject({
+                namespace: k8sName.describe("Namespace of the scraper's pods (meshed: its identity is its ServiceAccount)."),
+                serviceAccount: k8sName.describe("ServiceAccount the scraper runs as."),
+            })
+            .optional()
+            .describe(
+                "A meshed Prometheus allowed to scrape the platform: GET /metrics on every proxy's admin port (linkerd-admin), NGINX's Prometheus port and the authorizer, as this one mesh identity and nothing else. Unset: no metrics port is reachable under the deny policy.",
+            ),
     })
     .prefault({})
     .describe("Log Analytics and Application Insights.");
@@ -172,6 +181,23 @@ const mlSchema = z
             })
             .describe("Training compute cluster; always scales to zero."),
         kubernetesNamespace: k8sName.default("aml-workloads").describe("Namespace AML uses on AKS for training and inference."),
+        extensionWebhooks: z
+            .array(
+                z.strictObject({
+                    name: k8sName.describe("Name of the webhook's Linkerd Server (unique)."),
+                    podSelector: z
+                        .record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9._-]{1,63}$/, { error: "expected a label key" }), z.string().regex(/^[A-Za-z0-9._-]{0,63}$/, { error: "expected a label value" }))
+                        .refine((labels) => Object.keys(labels).length > 0, { error: "expected at least one label: an empty selector would admit the API server to every pod on the port" })
+                        .describe("Labels of the webhook's pods in the azureml namespace (the webhook Service's selector)."),
+                    port: z
+                        .union([z.int().min(1).max(65535), k8sName.max(15)])
+                        .describe("Container port (number or name) the webhook listens on: the webhook Service's targetPort."),
+                }),
+            )
+            .default([])
+            .describe(
+                "Admission webhooks of the Azure ML extension, read from the live cluster (README: Azure ML extension webhooks). Each port admits the Kubernetes API server (which is outside the mesh) from any address, like Linkerd's own webhooks; nothing else changes in the azureml namespace.",
+            ),
     })
     .describe("Azure ML workspace.");
 
@@ -621,6 +647,20 @@ function crossFieldProblems(c: StackConfig, today: Date): ConfigProblem[] {
         }
     });
     problems.push(...teamProblems(c));
+    // Linkerd refuses two Servers on the same pods and port, and the names are object names.
+    const webhookNames = new Set<string>();
+    const webhookPorts = new Set<string>();
+    c.ml.extensionWebhooks.forEach((webhook, i) => {
+        if (webhookNames.has(webhook.name)) fail(["ml", "extensionWebhooks", i, "name"], `webhook name ${webhook.name} is used twice`);
+        webhookNames.add(webhook.name);
+        // The proxy's own ports: the admin port has its own Server (monitoring.scraper), and opening either by network would bypass the mesh.
+        if (["linkerd-admin", "linkerd-proxy", 4191, 4143].includes(webhook.port)) {
+            fail(["ml", "extensionWebhooks", i, "port"], `${webhook.port} is a port of the Linkerd proxy, not of a webhook; use the webhook Service's targetPort`);
+        }
+        const key = JSON.stringify([Object.entries(webhook.podSelector).sort(), webhook.port]);
+        if (webhookPorts.has(key)) fail(["ml", "extensionWebhooks", i, "port"], `another webhook already selects the same pods and port ${webhook.port}`);
+        webhookPorts.add(key);
+    });
     const inferenceRolesMissing = INFERENCE_ROUTE.roles.filter((role) => !roles.has(role));
     if (inferenceRolesMissing.length > 0) {
         fail(["access", "roles"], `the Azure ML inference route requires the app role ${inferenceRolesMissing.join(", ")}; define it (defined: ${known})`);

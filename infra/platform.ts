@@ -11,6 +11,8 @@
 import { AZUREML_EXTENSION_NAMESPACE } from "../components/azure/ml-kubernetes-compute";
 import type { WorkloadIdentity } from "../components/azure/workload-identity";
 import { UpstreamCertificate } from "../components/edge/upstream-certificate";
+import { ApiServerWebhook } from "../components/mesh/api-server-webhook";
+import { childName } from "../components/mesh/types";
 import { buildAzurePlatform, INFERENCE_ROUTER_TLS_SECRET, type AzurePlatform, type MlClusterPreparation } from "./azure-platform";
 import { deployClusterServices, deployMesh, type ClusterMesh, type ClusterServiceDeps, type MeshDeps } from "./cluster-services";
 import type { StackConfig } from "./config";
@@ -55,8 +57,19 @@ function prepareMlOnCluster(
         },
         { provider: deps.kubernetesProvider },
     );
+    // The extension's admission webhooks, as listed in the stack (the extension does not document
+    // them): each port admits the API server, which is outside the mesh. In place before the
+    // extension installs, so its first pods are admitted.
+    const webhooks = config.ml.extensionWebhooks.map(
+        (webhook) =>
+            new ApiServerWebhook(
+                childName("aml-webhook", webhook.name),
+                { namespace: extensionNamespace, podSelector: webhook.podSelector, port: webhook.port },
+                { provider: deps.kubernetesProvider },
+            ),
+    );
     return {
-        preparation: { namespace: mesh.namespace(config.ml.kubernetesNamespace), extensionPrerequisites: [extensionNamespace, routerCertificate] },
+        preparation: { namespace: mesh.namespace(config.ml.kubernetesNamespace), extensionPrerequisites: [extensionNamespace, routerCertificate, ...webhooks] },
         routerCertificate,
     };
 }

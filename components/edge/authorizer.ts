@@ -12,6 +12,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MeshAuthorization } from "../mesh/authorization";
+import { metricsGrant } from "../mesh/metrics";
 import { assertReplicas, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
 import { nodeServiceDeploymentSpec } from "./node-service-pod";
 
@@ -37,6 +38,8 @@ export interface EdgeAuthorizerArgs {
     ingress: ServiceAccountRef;
     /** Networks kubelet probes come from (MeshControlPlane.probeNetworks). */
     probeNetworks: readonly string[];
+    /** The one mesh identity that may GET `/metrics` (a meshed Prometheus); none: nobody may. */
+    metricsScraper?: ServiceAccountRef;
     /** Container port (`AUTHZ_PORT`) and Service port. */
     port?: number;
     resources?: { requests: Record<string, string>; limits: Record<string, string> };
@@ -133,6 +136,7 @@ export class EdgeAuthorizer extends pulumi.ComponentResource {
                 http: {
                     paths: [{ type: "Exact", value: "/authorize" }],
                     probes: { paths: ["/healthz", "/readyz"], networks: args.probeNetworks },
+                    ...(args.metricsScraper ? { additionalRoutes: [metricsGrant(args.metricsScraper)] } : {}),
                 },
             },
             { parent: this },

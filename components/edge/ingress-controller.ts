@@ -22,6 +22,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { USE_LABEL, workloadIdentityAnnotations } from "../azure/workload-identity";
 import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
 import { NGINX_INGRESS } from "../versions";
+import { MeshAuthorization } from "../mesh/authorization";
+import { METRICS_PATHS } from "../mesh/metrics";
 import { IngressCrds } from "./ingress-crds";
 
 export interface IngressControllerArgs {
@@ -65,9 +67,15 @@ export interface IngressControllerArgs {
     };
     /** Controller container resources; requests and limits. */
     resources?: { requests: Record<string, string>; limits: Record<string, string> };
+    /** The one mesh identity that may GET `/metrics` on the Prometheus port (a meshed Prometheus); none: nobody may. */
+    metricsScraper?: ServiceAccountRef;
 }
 
 const RELEASE_NAME = "nginx-ingress";
+/** The controller's Prometheus exporter port (chart value `prometheus.port`). */
+export const INGRESS_METRICS_PORT = 9113;
+/** The chart's pod selector for this release. */
+const SELECTOR_LABELS = { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": RELEASE_NAME };
 const CSI_VOLUME = "default-tls";
 
 export class IngressController extends pulumi.ComponentResource {
@@ -83,6 +91,8 @@ export class IngressController extends pulumi.ComponentResource {
     readonly crds: IngressCrds;
     /** What VirtualServers and Policies wait for (their CRDs and the controller that serves them). */
     readonly ready: pulumi.Resource[];
+    /** Who may read the Prometheus port: the scraper, on `/metrics` only (with `metricsScraper`). */
+    readonly metricsAuthorization?: MeshAuthorization;
 
     constructor(name: string, args: IngressControllerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("amlmesh:edge:IngressController", name, {}, opts);
@@ -147,6 +157,21 @@ export class IngressController extends pulumi.ComponentResource {
         );
 
         this.ready = [this.release, this.crds];
+        if (args.metricsScraper) {
+            // Nothing probes this port (readiness is on 8081), so the route needs no probe route.
+            this.metricsAuthorization = new MeshAuthorization(
+                `${name}-metrics`,
+                {
+                    namespace: args.namespace,
+                    podSelector: SELECTOR_LABELS,
+                    port: INGRESS_METRICS_PORT,
+                    proxyProtocol: "HTTP/1",
+                    clients: [args.metricsScraper],
+                    http: { paths: [...METRICS_PATHS], probes: { paths: [], networks: [] } },
+                },
+                { parent: this },
+            );
+        }
         this.identity = { namespace, name: args.serviceAccountName };
         this.ingressClassName = ingressClassName;
         this.tlsSecret = { namespace, name: secretName };
@@ -205,7 +230,7 @@ interface ValuesInput extends IngressControllerArgs {
 
 /** Helm values of the nginx-ingress chart. */
 function ingressControllerValues(args: ValuesInput): Record<string, unknown> {
-    const selectorLabels = { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": RELEASE_NAME };
+    const selectorLabels = SELECTOR_LABELS;
     const resources = args.resources ?? { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", memory: "1Gi" } };
     const controller: Record<string, unknown> = {
         kind: "deployment",
@@ -284,5 +309,5 @@ function ingressControllerValues(args: ValuesInput): Record<string, unknown> {
             ],
         });
     }
-    return { controller, prometheus: { create: true, port: 9113 } };
+    return { controller, prometheus: { create: true, port: INGRESS_METRICS_PORT } };
 }

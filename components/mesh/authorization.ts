@@ -9,8 +9,9 @@
  *   component knowing the workload's probe paths — what backends owned by other teams need;
  * - in route mode (`http`), the allowed clients are limited to the listed paths, which means a
  *   route exists, so the probe paths must be given: they get their own HTTPRoute authorized by a
- *   `NetworkAuthentication` of the probe networks. The type makes routes without probes
- *   unrepresentable.
+ *   `NetworkAuthentication` of the probe networks. The type makes routes without a word on
+ *   probes unrepresentable; a port no probe hits says so with an empty list of paths.
+ *   More clients, each on its own paths, get their own routes (`additionalRoutes`).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,13 +28,28 @@ export interface HttpPathMatch {
 export interface MeshHttpRestriction {
     /** The paths the clients may call (any method). */
     paths: HttpPathMatch[];
-    /** The workload's kubelet probes, which need their own authorization once routes exist. */
+    /**
+     * The workload's kubelet probes, which need their own authorization once routes exist. No
+     * paths: no probe hits this port (no probe route is made; an empty one would match everything).
+     */
     probes: {
         /** HTTP GET probe paths (liveness, readiness, startup) served on this port. */
         paths: string[];
         /** Networks kubelet probes come from (MeshControlPlane.probeNetworks). */
         networks: readonly string[];
     };
+    /** Other clients, each limited to its own paths on the same port (say, a metrics scraper). */
+    additionalRoutes?: MeshRouteGrant[];
+}
+
+/** One more HTTPRoute on the Server, and who may call it. */
+export interface MeshRouteGrant {
+    /** Suffix of the route's object names (unique per authorization). */
+    name: string;
+    /** The only paths these clients may call. */
+    paths: HttpPathMatch[];
+    /** The mesh identities admitted on these paths. At least one. */
+    clients: ServiceAccountRef[];
 }
 
 export interface MeshAuthorizationArgs {
@@ -68,6 +84,8 @@ export class MeshAuthorization extends pulumi.ComponentResource {
     readonly policy: k8s.apiextensions.CustomResource;
     /** The probe route's authorization, in route mode. */
     readonly probePolicy?: k8s.apiextensions.CustomResource;
+    /** The authorizations of `http.additionalRoutes`, in order. */
+    readonly additionalPolicies: k8s.apiextensions.CustomResource[] = [];
     readonly namespace: string;
     /** The identities this authorization admits, for callers that reuse it. */
     readonly clients: readonly ServiceAccountRef[];
@@ -82,7 +100,12 @@ export class MeshAuthorization extends pulumi.ComponentResource {
                 throw new Error(`MeshAuthorization ${name}: HTTP path restrictions need an HTTP proxyProtocol, got ${protocol}`);
             }
             if (args.http.paths.length === 0) throw new Error(`MeshAuthorization ${name}: http.paths must not be empty`);
-            if (args.http.probes.networks.length === 0) throw new Error(`MeshAuthorization ${name}: http.probes.networks must not be empty`);
+            if (args.http.probes.paths.length > 0 && args.http.probes.networks.length === 0) throw new Error(`MeshAuthorization ${name}: http.probes.networks must not be empty`);
+            for (const grant of args.http.additionalRoutes ?? []) {
+                if (["clients", "probes"].includes(grant.name)) throw new Error(`MeshAuthorization ${name}: additional route name ${grant.name} is taken`);
+                if (grant.paths.length === 0) throw new Error(`MeshAuthorization ${name}: additional route ${grant.name} needs paths (an empty match admits every path)`);
+                if (grant.clients.length === 0) throw new Error(`MeshAuthorization ${name}: additional route ${grant.name} must name at least one ServiceAccount`);
+            }
         }
 
         const namespace = args.namespace.name;
@@ -121,27 +144,55 @@ export class MeshAuthorization extends pulumi.ComponentResource {
             target = { group: POLICY_GROUP, kind: "HTTPRoute", name };
             dependsOnTarget.push(route);
 
-            const probeName = childName(name, "probes");
-            const probeRoute = policyObject(
-                `${name}-probe-route`,
-                "HTTPRoute",
-                probeName,
-                { parentRefs: [server], rules: [{ matches: args.http.probes.paths.map((path) => ({ path: { type: "Exact", value: path }, method: "GET" })) }] },
-                [this.server],
-            );
-            const probeNetworks = policyObject(`${name}-probe-networks`, "NetworkAuthentication", probeName, {
-                networks: args.http.probes.networks.map((cidr) => ({ cidr })),
-            });
-            this.probePolicy = policyObject(
-                `${name}-probes`,
-                "AuthorizationPolicy",
-                probeName,
-                {
-                    targetRef: { group: POLICY_GROUP, kind: "HTTPRoute", name: probeName },
-                    requiredAuthenticationRefs: [{ group: POLICY_GROUP, kind: "NetworkAuthentication", name: probeName }],
-                },
-                [probeRoute, probeNetworks],
-            );
+            if (args.http.probes.paths.length > 0) {
+                const probeName = childName(name, "probes");
+                const probeRoute = policyObject(
+                    `${name}-probe-route`,
+                    "HTTPRoute",
+                    probeName,
+                    { parentRefs: [server], rules: [{ matches: args.http.probes.paths.map((path) => ({ path: { type: "Exact", value: path }, method: "GET" })) }] },
+                    [this.server],
+                );
+                const probeNetworks = policyObject(`${name}-probe-networks`, "NetworkAuthentication", probeName, {
+                    networks: args.http.probes.networks.map((cidr) => ({ cidr })),
+                });
+                this.probePolicy = policyObject(
+                    `${name}-probes`,
+                    "AuthorizationPolicy",
+                    probeName,
+                    {
+                        targetRef: { group: POLICY_GROUP, kind: "HTTPRoute", name: probeName },
+                        requiredAuthenticationRefs: [{ group: POLICY_GROUP, kind: "NetworkAuthentication", name: probeName }],
+                    },
+                    [probeRoute, probeNetworks],
+                );
+            }
+
+            for (const grant of args.http.additionalRoutes ?? []) {
+                const grantName = childName(name, grant.name);
+                const grantRoute = policyObject(
+                    `${name}-${grant.name}-route`,
+                    "HTTPRoute",
+                    grantName,
+                    { parentRefs: [server], rules: [{ matches: grant.paths.map((path) => ({ path: { type: path.type, value: path.value } })) }] },
+                    [this.server],
+                );
+                const grantClients = policyObject(`${name}-${grant.name}-clients`, "MeshTLSAuthentication", grantName, {
+                    identityRefs: grant.clients.map((client) => ({ kind: "ServiceAccount", name: client.name, namespace: client.namespace })),
+                });
+                this.additionalPolicies.push(
+                    policyObject(
+                        `${name}-${grant.name}`,
+                        "AuthorizationPolicy",
+                        grantName,
+                        {
+                            targetRef: { group: POLICY_GROUP, kind: "HTTPRoute", name: grantName },
+                            requiredAuthenticationRefs: [{ group: POLICY_GROUP, kind: "MeshTLSAuthentication", name: grantName }],
+                        },
+                        [grantRoute, grantClients],
+                    ),
+                );
+            }
         }
 
         this.policy = policyObject(

@@ -6,9 +6,9 @@
 import type { PolicyResource } from "@pulumi/policy";
 import type { StackView } from "./define";
 import { DEFAULT_NAMESPACE, metadataOf, namespaceOfObject, specOf } from "./kube";
-import { ObjectIndex, namespaceOf, type ObjectReference } from "./object-index";
+import { displayName, ObjectIndex, namespaceOf, type ObjectReference } from "./object-index";
 import { isKubernetesKind, RESOURCE_TYPES, WORKLOAD_TYPES } from "./resource-types";
-import { isRecord, knownArray, knownRecord, knownString, sameText, UNKNOWN, type Unknown } from "./values";
+import { isRecord, known, knownArray, knownRecord, knownString, sameText, UNKNOWN, type Unknown } from "./values";
 
 export const INJECT_ANNOTATION = "linkerd.io/inject";
 export const INBOUND_POLICY_ANNOTATION = "config.linkerd.io/default-inbound-policy";
@@ -95,4 +95,142 @@ function parentServers(stack: StackView, route: PolicyResource, servers: ObjectI
         const namespace = knownString(parent, "namespace");
         return servers.resolve(stack, route, { name: knownString(parent, "name"), namespace: namespace ?? namespaceOf(route) }, "spec");
     });
+}
+
+/** The Linkerd proxy's admin port (4191, named `linkerd-admin`): metrics, probes, and also `/env.json`, `/shutdown`. */
+export const PROXY_ADMIN_PORTS: readonly (string | number)[] = ["linkerd-admin", 4191];
+/** The proxy's own probe paths on the admin port. */
+const PROXY_PROBE_PATHS = new Set(["/live", "/ready"]);
+const METRICS_PATH = "/metrics";
+
+const isAuthentication = (kind: string) => (type: string) => isKubernetesKind(type, LINKERD_GROUP, kind);
+
+export interface MetricsAccessProblem {
+    urn: string;
+    message: string;
+}
+
+/**
+ * Who may read metrics, and what else the proxy admin port lets through:
+ * - an admin-port Server is never authorized port-wide (directly or namespace-wide): its routes
+ *   are the proxy's probes (Exact `/live`, `/ready`) or metrics;
+ * - a metrics route (every match is the path `/metrics`), on any Server, admits exactly one mesh
+ *   identity and no network.
+ * Anything that cannot be read during preview counts as a problem (fail closed).
+ */
+export function metricsAccessProblems(stack: StackView): MetricsAccessProblem[] {
+    const problems: MetricsAccessProblem[] = [];
+    const servers = new ObjectIndex(stack.where(isLinkerdServer));
+    const routes = new ObjectIndex(stack.where(isRoute));
+    const meshTls = new ObjectIndex(stack.where(isAuthentication("MeshTLSAuthentication")));
+    const adminServers = new Set(
+        servers.objects.filter((server) => {
+            const spec = specOf(server);
+            const port = spec ? known(() => spec.port) : undefined;
+            return port === UNKNOWN || PROXY_ADMIN_PORTS.includes(port as string | number);
+        }),
+    );
+    const onAdmin = (list: PolicyResource[]) => list.some((server) => adminServers.has(server));
+
+    for (const authorization of stack.where(isAuthorizationPolicy)) {
+        const spec = specOf(authorization);
+        const target = spec ? knownRecord(spec, "targetRef") : undefined;
+        if (!target) continue;
+        const label = `AuthorizationPolicy ${displayName(authorization)}`;
+        if (target === UNKNOWN) {
+            if (adminServers.size > 0) problems.push({ urn: authorization.urn, message: `${label} has a target unknown during preview, so it may open the proxy admin port.` });
+            continue;
+        }
+        const kind = knownString(target, "kind");
+        const reference: ObjectReference = { name: knownString(target, "name"), namespace: namespaceOf(authorization) };
+        if (kind === "Server" && onAdmin(servers.resolve(stack, authorization, reference, "spec"))) {
+            problems.push({ urn: authorization.urn, message: `${label} opens the whole proxy admin port (it also serves the proxy's environment at /env.json); authorize an HTTPRoute for /metrics instead.` });
+        } else if (kind === "Namespace" && typeof reference.name === "string" && onAdmin(servers.inNamespace(reference.name))) {
+            problems.push({ urn: authorization.urn, message: `${label} covers every Server of namespace ${reference.name}, the proxy admin port included; authorize HTTPRoutes instead.` });
+        } else if (kind === "HTTPRoute" || kind === "GRPCRoute") {
+            for (const route of routes.resolve(stack, authorization, reference, "spec")) {
+                const paths = routePaths(route);
+                const admin = onAdmin(parentServers(stack, route, servers));
+                const probesOnly = paths !== UNKNOWN && paths.length > 0 && paths.every((path) => path.type === "Exact" && PROXY_PROBE_PATHS.has(path.value));
+                const metricsOnly = paths !== UNKNOWN && paths.length > 0 && paths.every((path) => path.value === METRICS_PATH && path.type === "Exact");
+                if (admin && !probesOnly && !metricsOnly) {
+                    problems.push({ urn: authorization.urn, message: `${label} admits ${describePaths(paths)} on the proxy admin port; only Exact /metrics (one scraper) and the probes /live, /ready may be reached there.` });
+                }
+                if (metricsOnly) {
+                    const identities = admittedIdentities(stack, authorization, meshTls);
+                    if (identities !== 1) {
+                        problems.push({ urn: authorization.urn, message: `${label} admits ${identities === UNKNOWN ? "clients unknown during preview" : identities === "wide" ? "a network, a namespace or any identity" : `${identities} identities`} on /metrics; name exactly one scraper identity.` });
+                    }
+                }
+            }
+        }
+    }
+    return problems;
+}
+
+interface PathMatch {
+    type: string;
+    value: string;
+}
+
+/** Every path match of the route's rules; a rule without matches (or a match without a path) matches every path. */
+function routePaths(route: PolicyResource): PathMatch[] | Unknown {
+    const spec = specOf(route);
+    const rules = spec ? knownArray(spec, "rules") : [];
+    if (rules === UNKNOWN) return UNKNOWN;
+    const paths: PathMatch[] = [];
+    for (const rule of rules) {
+        const matches = knownArray(rule, "matches");
+        if (matches === UNKNOWN) return UNKNOWN;
+        if (matches.length === 0) paths.push({ type: "PathPrefix", value: "/" });
+        for (const match of matches) {
+            const path = knownRecord(match, "path");
+            if (path === UNKNOWN) return UNKNOWN;
+            const value = path ? knownString(path, "value") : "/";
+            const type = path ? knownString(path, "type") : "PathPrefix";
+            if (value === UNKNOWN || type === UNKNOWN) return UNKNOWN;
+            paths.push({ type: type ?? "PathPrefix", value: value ?? "/" });
+        }
+    }
+    return paths;
+}
+
+function describePaths(paths: PathMatch[] | Unknown): string {
+    return paths === UNKNOWN ? "paths unknown during preview" : paths.map((path) => `${path.value} (${path.type})`).join(", ") || "every path";
+}
+
+/** How many mesh identities the policy requires one of: a count, "wide" (a network, a namespace, `*`), or unknown. */
+function admittedIdentities(stack: StackView, authorization: PolicyResource, meshTls: ObjectIndex): number | "wide" | Unknown {
+    const spec = specOf(authorization);
+    const refs = spec ? knownArray(spec, "requiredAuthenticationRefs") : [];
+    if (refs === UNKNOWN) return UNKNOWN;
+    let count = 0;
+    for (const ref of refs) {
+        const kind = knownString(ref, "kind");
+        if (kind === UNKNOWN) return UNKNOWN;
+        if (kind === "ServiceAccount") {
+            count++;
+            continue;
+        }
+        if (kind !== "MeshTLSAuthentication") return "wide";
+        const namespace = knownString(ref, "namespace");
+        const reference: ObjectReference = { name: knownString(ref, "name"), namespace: namespace ?? namespaceOf(authorization) };
+        const found = meshTls.resolve(stack, authorization, reference, "spec");
+        if (found.length === 0) return UNKNOWN;
+        for (const authentication of found) {
+            const authSpec = specOf(authentication);
+            const identityRefs = authSpec ? knownArray(authSpec, "identityRefs") : [];
+            const identities = authSpec ? knownArray(authSpec, "identities") : [];
+            if (identityRefs === UNKNOWN || identities === UNKNOWN) return UNKNOWN;
+            if (identities.some((identity) => identity === "*" || (typeof identity === "string" && identity.startsWith("*")))) return "wide";
+            for (const identityRef of identityRefs) {
+                const refKind = knownString(identityRef, "kind");
+                const refName = knownString(identityRef, "name");
+                if (refKind === UNKNOWN || refName === UNKNOWN) return UNKNOWN;
+                if (refKind !== "ServiceAccount" || refName === undefined || refName === "*") return "wide";
+            }
+            count += identityRefs.length + identities.length;
+        }
+    }
+    return count;
 }

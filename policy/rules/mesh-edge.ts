@@ -12,6 +12,7 @@ import {
     INBOUND_POLICY_ANNOTATION,
     INJECT_ANNOTATION,
     isNonPermissiveInboundPolicy,
+    metricsAccessProblems,
     namespaceTenants,
     NON_PERMISSIVE_INBOUND_POLICIES,
 } from "../lib/mesh";
@@ -124,6 +125,25 @@ const serversAuthorized = stackPolicy({
         for (const server of servers) {
             if (!covered.has(server)) reportViolation(`Server ${displayName(server)} has no AuthorizationPolicy: with default-deny, nothing may reach it; with a permissive default, anything may.`, server.urn);
         }
+    },
+});
+
+const metricsAccess = stackPolicy({
+    name: "mesh-metrics-single-scraper",
+    description:
+        "Metrics stay behind one identity: a route whose only path is /metrics admits exactly one mesh identity (no network, namespace or wildcard), " +
+        "and the Linkerd proxy admin port (linkerd-admin, 4191, which also serves the proxy's environment at /env.json) is never authorized port-wide, only on /metrics and the proxy's probe paths.",
+    category: "mesh-edge",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    remediationSteps:
+        "Set amlmesh:monitoring.scraper to the scraper's namespace and ServiceAccount and let the program declare the metrics routes; by hand, follow " +
+        "`linkerd viz allow-scrapes`: a Server on linkerd-admin, an HTTPRoute for Exact /metrics authorized by one MeshTLSAuthentication identity, and an HTTPRoute for /live and /ready for kubelet.",
+    controls: { soc2: ["CC6.1", "CC6.3"], hipaa: ["164.312(a)(1)"] },
+    validate: (stack, args, reportViolation) => {
+        const { servers } = coveredServers(stack);
+        if (servers.length === 0) return args.notApplicable("No Linkerd Servers in this stack.");
+        for (const problem of metricsAccessProblems(stack)) reportViolation(problem.message, problem.urn);
     },
 });
 
@@ -335,4 +355,4 @@ const noRetiredIngressNginx = resourcePolicy({
     },
 });
 
-export const meshEdgePolicies: AmlmeshPolicy[] = [meshedNamespaces, serversAuthorized, edgeTls, edgeExternalAuth, edgeExternalAuthUriUnique, edgeRateLimit, edgeSnippets, noRetiredIngressNginx];
+export const meshEdgePolicies: AmlmeshPolicy[] = [meshedNamespaces, serversAuthorized, metricsAccess, edgeTls, edgeExternalAuth, edgeExternalAuthUriUnique, edgeRateLimit, edgeSnippets, noRetiredIngressNginx];

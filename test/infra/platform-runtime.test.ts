@@ -4,8 +4,12 @@
  */
 import * as assert from "node:assert/strict";
 import { readIngressCrds } from "../../components/edge/ingress-crds";
+import { CLUSTER_NAMES } from "../../infra/cluster-services";
 import { parseStackConfig, type StackConfig } from "../../infra/config";
 import { editConfig, roleAssignments, runStack, shippedStackConfig, type PlannedStack, type TestResource } from "../harness";
+import { runPolicies } from "../../offline/policy-runner";
+import { assertCustomResourcesValid } from "../support/crd-schemas";
+import { grantKey, meshGrants, type MeshGrant } from "../support/mesh-grants";
 import { plannedStack } from "./azure-stacks";
 
 type Env = "dev" | "staging" | "prod";
@@ -33,6 +37,12 @@ function configOf(env: Env): StackConfig {
 
 function release(stack: PlannedStack, name: string): TestResource {
     return stack.one("kubernetes:helm.sh/v3:Release", name);
+}
+
+function namespaceAnnotations(stack: PlannedStack, name: string): Record<string, string> {
+    const ns = [...stack.ofType("kubernetes:core/v1:Namespace"), ...stack.ofType("kubernetes:core/v1:NamespacePatch")].find((r) => r.input("metadata.name") === name);
+    assert.ok(ns, `namespace ${name} is not declared`);
+    return ns.input("metadata.annotations") as Record<string, string>;
 }
 
 /** The shipped stack's plan, shared with the other specs (evaluated once per test process). */
@@ -70,11 +80,6 @@ describe("issue 14: the platform keeps working after the first deploy", function
                     }),
                 );
         };
-        const namespaceAnnotations = (stack: PlannedStack, name: string) => {
-            const ns = [...stack.ofType("kubernetes:core/v1:Namespace"), ...stack.ofType("kubernetes:core/v1:NamespacePatch")].find((r) => r.input("metadata.name") === name);
-            assert.ok(ns, `namespace ${name} is not declared`);
-            return ns.input("metadata.annotations") as Record<string, string>;
-        };
 
         for (const env of ENVIRONMENTS) {
             it(`${env}: the router reaches every model pod on the inference server port, and only the router does`, async () => {
@@ -108,6 +113,67 @@ describe("issue 14: the platform keeps working after the first deploy", function
                 }
             });
         }
+    });
+
+    describe("finding 6: the Azure ML extension's admission webhooks, as listed in the stack", () => {
+        // Example entries: the extension documents no webhook pods or ports, so the platform team
+        // reads them from the live cluster (README: Azure ML extension webhooks).
+        const webhooks = [
+            { name: "identity", podSelector: { app: "amlarc-identity-webhook" }, port: 9443 },
+            { name: "volcano", podSelector: { app: "volcano-admission" }, port: "admission" },
+        ];
+        const withWebhooks = (env: Env, list: unknown = webhooks) =>
+            editConfig(shippedStackConfig(env), "amlmesh:ml", (ml) => ({ ...(ml as object), extensionWebhooks: list }));
+
+        for (const env of ENVIRONMENTS) {
+            it(`${env}: each listed webhook port admits the API server (any address, as Linkerd's own webhooks), before the extension installs; nothing else changes`, async () => {
+                const before = meshGrants(await stackFor(env));
+                const stack = await runStack(env, withWebhooks(env));
+                const after = meshGrants(stack);
+                const beforeKeys = new Set(before.map(grantKey));
+                const added = after.filter((grant) => !beforeKeys.has(grantKey(grant)));
+                assert.deepEqual(
+                    before.filter((grant) => !new Set(after.map(grantKey)).has(grantKey(grant))),
+                    [],
+                    "a grant was lost",
+                );
+                assert.deepEqual(
+                    added.map((grant) => ({ namespace: grant.namespace, podSelector: grant.podSelector, port: grant.port, paths: grant.paths, clients: grant.clients })),
+                    webhooks.map((webhook) => ({ namespace: "azureml", podSelector: { matchLabels: webhook.podSelector }, port: webhook.port, paths: [], clients: ["net:0.0.0.0/0", "net:::/0"] })),
+                );
+                const extension = stack.one("azure-native:kubernetesconfiguration:Extension");
+                for (const grant of added) {
+                    const server = stack
+                        .ofType("kubernetes:policy.linkerd.io/v1beta3:Server")
+                        .find((candidate) => candidate.input("metadata.namespace") === "azureml" && candidate.input("metadata.name") === grant.server);
+                    assert.ok(server);
+                    assert.equal(server.input("spec.proxyProtocol"), "TLS", "the API server speaks TLS to the webhook itself");
+                    assert.equal(server.input("spec.accessPolicy"), "deny");
+                    assert.ok(reaches(stack, extension, server), `the extension can install before ${grant.server} admits the API server`);
+                }
+                assert.equal(namespaceAnnotations(stack, "azureml")["config.linkerd.io/default-inbound-policy"], "all-authenticated", "the namespace default is not weakened");
+                const report = await runPolicies(stack.evaluation.resources, { environment: env });
+                assert.deepEqual(report.violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`), []);
+                assertCustomResourcesValid(stack.evaluation.resources, 1);
+            });
+        }
+
+        it("the shipped stacks list none (nothing is opened on a guess)", async () => {
+            for (const env of ENVIRONMENTS) {
+                assert.deepEqual(configOf(env).ml.extensionWebhooks, []);
+                assert.deepEqual(meshGrants(await stackFor(env)).filter((grant) => grant.clients.includes("net:0.0.0.0/0")), []);
+            }
+        });
+
+        it("refuses a webhook without a pod selector, two entries for the same pods and port, and the proxy's own ports", () => {
+            assert.throws(() => parseStackConfig(withWebhooks("dev", [{ name: "any", podSelector: {}, port: 9443 }])), /ml\.extensionWebhooks\[0\]\.podSelector/);
+            assert.throws(
+                () => parseStackConfig(withWebhooks("dev", [webhooks[0], { ...webhooks[0], name: "again" }])),
+                /ml\.extensionWebhooks\[1\]\.port.*same pods and port/,
+            );
+            assert.throws(() => parseStackConfig(withWebhooks("dev", [webhooks[0], { ...webhooks[1], name: "identity" }])), /used twice/);
+            assert.throws(() => parseStackConfig(withWebhooks("dev", [{ ...webhooks[0], port: 4191 }])), /port of the Linkerd proxy/);
+        });
     });
 
     describe("finding 7: Linkerd's webhooks keep valid certificates without a Helm upgrade", () => {
@@ -398,5 +464,93 @@ describe("issue 14: the platform keeps working after the first deploy", function
                 assert.equal(allowed, 1, `the PDB lets ${allowed} of ${controller.replicaCount} pods go at once`);
             });
         }
+    });
+    describe("finding 14: metrics ports under deny, for one named scraper", () => {
+        const scraper = { namespace: "monitoring", serviceAccount: "prometheus" };
+        const scraperId = `${scraper.namespace}/${scraper.serviceAccount}`;
+        const withScraper = new Map<Env, Promise<PlannedStack>>();
+        /** The shipped stack with `monitoring.scraper` set, evaluated once per environment. */
+        const scrapedStack = (env: Env): Promise<PlannedStack> => {
+            let plan = withScraper.get(env);
+            if (!plan) {
+                plan = runStack(env, editConfig(shippedStackConfig(env), "amlmesh:monitoring", (monitoring) => ({ ...((monitoring as object | undefined) ?? {}), scraper })));
+                withScraper.set(env, plan);
+            }
+            return plan;
+        };
+        /** Namespaces the program meshes (MeshedNamespace sets the default inbound policy). */
+        const meshedNamespaces = (stack: PlannedStack): string[] =>
+            [...stack.ofType("kubernetes:core/v1:Namespace"), ...stack.ofType("kubernetes:core/v1:NamespacePatch")]
+                .filter((ns) => (ns.input("metadata.annotations") as Record<string, string> | undefined)?.["config.linkerd.io/default-inbound-policy"] !== undefined)
+                .map((ns) => String(ns.input("metadata.name")))
+                .sort();
+        const isMetricsPort = (grant: MeshGrant) => grant.port === "linkerd-admin" || grant.port === 4191 || grant.port === 9113;
+
+        for (const env of ENVIRONMENTS) {
+            it(`${env}: without a scraper (the shipped stacks) no metrics port is open and no one may GET /metrics`, async () => {
+                const stack = await stackFor(env);
+                assert.equal(configOf(env).monitoring.scraper, undefined);
+                const grants = meshGrants(stack);
+                assert.deepEqual(grants.filter(isMetricsPort), []);
+                assert.deepEqual(grants.filter((grant) => grant.paths.some((path) => path.includes("/metrics"))), []);
+            });
+
+            it(`${env}: the scraper may GET /metrics of every meshed proxy, NGINX's exporter and the authorizer; nothing else gains or loses access`, async () => {
+                const before = meshGrants(await stackFor(env));
+                const stack = await scrapedStack(env);
+                const after = meshGrants(stack);
+                const config = configOf(env);
+                const probes = [config.network.subnets.aksNodes, config.network.podCidr].map((cidr) => `net:${cidr}`).sort();
+                const metrics = ["* /metrics (Exact)"];
+                // Server names are the program's; what they select and admit is the claim.
+                const serverOn = (namespace: string, port: unknown) => {
+                    const servers = stack.ofType("kubernetes:policy.linkerd.io/v1beta3:Server").filter((s) => s.input("metadata.namespace") === namespace && s.input("spec.port") === port);
+                    assert.equal(servers.length, 1, `${servers.length} Servers on ${namespace}:${String(port)}`);
+                    return { server: String(servers[0].input("metadata.name")), podSelector: servers[0].input("spec.podSelector") };
+                };
+                const authorizerGrant = before.find((grant) => grant.namespace === CLUSTER_NAMES.authorizerNamespace && grant.paths.includes("* /authorize (Exact)"));
+                assert.ok(authorizerGrant, "no authorizer grant to extend");
+                const namespaces = meshedNamespaces(stack);
+                assert.ok(namespaces.includes("azureml") && namespaces.includes(config.ml.kubernetesNamespace) && namespaces.includes("nginx-ingress"), namespaces.join(", "));
+                const expected: MeshGrant[] = [
+                    ...namespaces.flatMap((namespace) => {
+                        const admin = serverOn(namespace, "linkerd-admin");
+                        assert.deepEqual(admin.podSelector, { matchLabels: {} }, "every injected pod of the namespace");
+                        return [
+                            { namespace, ...admin, port: "linkerd-admin", paths: metrics, clients: [scraperId] },
+                            { namespace, ...admin, port: "linkerd-admin", paths: ["GET /live (Exact)", "GET /ready (Exact)"], clients: probes },
+                        ];
+                    }),
+                    { namespace: "nginx-ingress", ...serverOn("nginx-ingress", 9113), port: 9113, paths: metrics, clients: [scraperId] },
+                    { ...authorizerGrant, paths: metrics, clients: [scraperId] },
+                ];
+                assert.deepEqual(
+                    (serverOn("nginx-ingress", 9113).podSelector as { matchLabels: Record<string, string> }).matchLabels["app.kubernetes.io/instance"],
+                    release(stack, "nginx-ingress").input("name"),
+                    "the exporter Server selects the controller's pods",
+                );
+                const beforeKeys = new Set(before.map(grantKey));
+                const afterKeys = new Set(after.map(grantKey));
+                assert.deepEqual([...beforeKeys].filter((key) => !afterKeys.has(key)), [], "a grant was lost");
+                assert.deepEqual([...afterKeys].filter((key) => !beforeKeys.has(key)).sort(), expected.map(grantKey).sort());
+                // The scraper is admitted nowhere else, and only on /metrics.
+                for (const grant of after.filter((g) => g.clients.includes(scraperId))) {
+                    assert.deepEqual(grant.clients, [scraperId]);
+                    assert.deepEqual(grant.paths, metrics);
+                }
+            });
+
+            it(`${env}: the policy pack stays clean with the scraper on (no mandatory violation), and every object fits its CRD`, async () => {
+                const stack = await scrapedStack(env);
+                const report = await runPolicies(stack.evaluation.resources, { environment: env });
+                assert.deepEqual(report.violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`), []);
+                assertCustomResourcesValid(stack.evaluation.resources, 1);
+            });
+        }
+
+        it("a scraper with a bad name fails before any resource is declared, naming the key", () => {
+            const raw = editConfig(shippedStackConfig("dev"), "amlmesh:monitoring", (monitoring) => ({ ...((monitoring as object | undefined) ?? {}), scraper: { namespace: "Monitoring", serviceAccount: "prometheus" } }));
+            assert.throws(() => parseStackConfig(raw), /monitoring\.scraper\.namespace/);
+        });
     });
 });
