@@ -8,9 +8,9 @@
 import type { AzurePlatform } from "./azure-platform";
 import type { ClusterServices } from "./cluster-services";
 import type { StackConfig } from "./config";
-import { OUTPUTS_SCHEMA_VERSION, type PlatformOutputs } from "./outputs-contract";
+import { OUTPUTS_SCHEMA_VERSION, type PlatformOutputs } from "@amlmesh/team-sdk/kit/outputs-contract";
 
-export { OUTPUTS_SCHEMA_VERSION, type PlatformOutputs } from "./outputs-contract";
+export { OUTPUTS_SCHEMA_VERSION, type PlatformOutputs } from "@amlmesh/team-sdk/kit/outputs-contract";
 
 export interface OutputSources {
     config: StackConfig;

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { platformOutputsJsonSchema } from "../infra/outputs-contract";
+import { platformOutputsJsonSchema } from "@amlmesh/team-sdk/kit/outputs-contract";
 
 export const OUTPUTS_SCHEMA_FILE = path.resolve(__dirname, "..", "infra", "outputs.schema.json");
 

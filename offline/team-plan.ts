@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { teamPolicySettings } from "@amlmesh/team-sdk";
-import { parsePlatformOutputs } from "../infra/outputs-contract";
+import { parsePlatformOutputs } from "@amlmesh/team-sdk/kit/outputs-contract";
 import type { PolicyReport } from "./document";
 import { evaluateProgram } from "./engine";
 import { loadEnvironmentPolicyConfig } from "./policy-config";
