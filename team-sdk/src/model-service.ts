@@ -97,6 +97,22 @@ const PINNED_IMAGE = /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(@sha256:[a-f0-9]{64}
  */
 export const MODEL_SERVICE_TYPE = "team-sdk:index:ModelService";
 
+/**
+ * Prefixes already published in this program, by stack (the key outside a stack: the process).
+ * The edge delegates a prefix to exactly one VirtualServerRoute, so a prefix has one ModelService.
+ */
+const published = new WeakMap<object, Map<string, string>>();
+const OUTSIDE_A_STACK = {};
+
+function claimPrefix(route: string, owner: string): string | undefined {
+    const key = pulumi.runtime.getStackResource() ?? OUTSIDE_A_STACK;
+    const claims = published.get(key) ?? new Map<string, string>();
+    published.set(key, claims);
+    const holder = claims.get(route);
+    if (holder === undefined) claims.set(route, owner);
+    return holder;
+}
+
 export class ModelService extends pulumi.ComponentResource<Published> {
     /** Namespace the service runs in (the prefix's namespace). */
     declare readonly namespace: pulumi.Output<string>;
@@ -108,10 +124,10 @@ export class ModelService extends pulumi.ComponentResource<Published> {
         // The base constructor runs initialize(), which reads the platform's outputs and then
         // declares the children under this component (so a preview shows them).
         super(MODEL_SERVICE_TYPE, name, args, opts);
-        const published = pulumi.output(this.getData());
+        const data = pulumi.output(this.getData());
         // `declare` fields: assigned here, after initialize() started, and not reset by class-field semantics.
-        (this as { namespace: pulumi.Output<string> }).namespace = published.namespace;
-        (this as { url: pulumi.Output<string> }).url = published.url;
+        (this as { namespace: pulumi.Output<string> }).namespace = data.namespace;
+        (this as { url: pulumi.Output<string> }).url = data.url;
         this.registerOutputs({ namespace: this.namespace, url: this.url });
     }
 
@@ -129,6 +145,10 @@ export class ModelService extends pulumi.ComponentResource<Published> {
                     ? team.prefixes[0]
                     : fail(`team ${team.name} has several prefixes (${team.prefixes.map((p) => p.path).join(", ")}); choose one with prefix`)
                 : (team.prefixes.find((candidate) => candidate.path === args.prefix) ?? fail(`${args.prefix} is not one of team ${team.name}'s prefixes (${team.prefixes.map((p) => p.path).join(", ")})`));
+        const holder = claimPrefix(prefix.delegatedTo, name);
+        if (holder !== undefined) {
+            fail(`prefix ${prefix.path} is already published by ModelService ${holder}; the edge delegates a prefix to one VirtualServerRoute (${prefix.delegatedTo}), so publish one service per prefix or ask the platform team for another prefix`);
+        }
         const path = args.path ?? prefix.path;
         if (!path.startsWith(prefix.path)) fail(`path ${path} is outside the team's prefix ${prefix.path}`);
         if (!PINNED_IMAGE.test(args.image)) fail(`image ${args.image} is not pinned: use a digest (@sha256:...) or a tag other than latest`);

@@ -150,6 +150,16 @@ describe("team SDK", () => {
             await refused({ path: "/models/churn" }, /outside the team's prefix \/teams\/fraud/);
             await refused({ team: "risk" }, /team risk is not onboarded/);
             await refused({ replicas: 1 }, /prod runs at least 2 replicas/);
+            // The edge delegates the prefix to one VirtualServerRoute: a second service there is refused, by name.
+            await assert.rejects(
+                withPlatformOutputs(raw, [], () =>
+                    runComponents(() => {
+                        new ModelService("fraud-scorer", args());
+                        new ModelService("fraud-ranker", args({ path: "/teams/fraud/rank" }));
+                    }),
+                ),
+                /prefix \/teams\/fraud is already published by ModelService fraud-(scorer|ranker); the edge delegates a prefix to one VirtualServerRoute \(fraud-models\/fraud-edge\)/,
+            );
         });
     });
 });
