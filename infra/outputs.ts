@@ -3,7 +3,7 @@
  * compatible: add fields freely, but renaming or removing one is a breaking change that bumps
  * OUTPUTS_SCHEMA_VERSION. Nothing here is secret (IDs, names, URLs, client IDs); a secret would
  * have to be marked as one, and a test fails on anything that looks like a credential. The shape
- * is declared once, in outputs-contract.ts (type, JSON Schema and the consumer's check).
+ * is declared once, in the team SDK's kit/outputs-contract.ts (type, JSON Schema and the consumer's check).
  */
 import type { AzurePlatform } from "./azure-platform";
 import type { ClusterServices } from "./cluster-services";

@@ -1,5 +1,5 @@
 /**
- * Writes the JSON Schema of the outputs contract (from infra/outputs-contract.ts) to
+ * Writes the JSON Schema of the outputs contract (from team-sdk/src/kit/outputs-contract.ts) to
  * infra/outputs.schema.json, for consumers outside TypeScript. `npm run contract:schema` prints
  * it; `-- --write` updates the file. A test fails when the file is stale.
  */
