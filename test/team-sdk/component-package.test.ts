@@ -6,6 +6,7 @@
  * from. A shape the analyzer refuses fails here, not in a team's `pulumi package add`.
  */
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -96,6 +97,12 @@ describe("team SDK as a Pulumi component package (analyzer)", function () {
             "team-sdk:index:RateLimit": { requestsPerSecond: "number", burst: "number" },
             "team-sdk:index:MeshCaller": { namespace: "string", serviceAccount: "string" },
         });
+    });
+
+    it("loads as the plugin host runs it: the folder's TypeScript under Pulumi's ts-node, type-checked", () => {
+        const run = spawnSync(process.execPath, [path.join(__dirname, "fixtures", "plugin-load.cjs")], { cwd: SDK_DIR, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+        assert.equal(run.status, 0, run.stderr);
+        assert.deepEqual(JSON.parse(run.stdout), ["ModelService"]);
     });
 
     it("refuses args another language cannot express (a union-typed arg in a copy of the package)", async () => {
