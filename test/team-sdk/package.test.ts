@@ -38,10 +38,11 @@ describe("team SDK package (packed, installed on its own)", function () {
     let root: string;
     let installed: string;
     let manifest: Manifest;
+    let tarball: string;
 
     before(() => {
         root = mkdtempSync(path.join(tmpdir(), "team-sdk-package-"));
-        const tarball = packTeamSdk(root);
+        tarball = packTeamSdk(root);
         const consumer = path.join(root, "consumer");
         installed = path.join(consumer, "node_modules", "@amlmesh", "team-sdk");
         mkdirSync(installed, { recursive: true });
@@ -67,6 +68,12 @@ describe("team SDK package (packed, installed on its own)", function () {
             ["package.json"],
         );
         assert.ok(!existsSync(path.join(path.dirname(root), "node_modules")), "a node_modules above the temp dir would hide missing packages");
+    });
+
+    it("is what the example team project pins: this version's tarball, with the SDK's peer versions", () => {
+        const example = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "examples", "fraud-scoring", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+        assert.equal(example.dependencies["@amlmesh/team-sdk"], `file:${path.basename(tarball)}`);
+        for (const [name, version] of Object.entries(manifest.peerDependencies ?? {})) assert.equal(example.dependencies[name], version, name);
     });
 
     it("imports nothing but its own files and the packages it declares", () => {
