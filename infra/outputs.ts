@@ -3,14 +3,14 @@
  * compatible: add fields freely, but renaming or removing one is a breaking change that bumps
  * OUTPUTS_SCHEMA_VERSION. Nothing here is secret (IDs, names, URLs, client IDs); a secret would
  * have to be marked as one, and a test fails on anything that looks like a credential. The shape
- * is declared once, in outputs-contract.ts (type, JSON Schema and the consumer's check).
+ * is declared once, in the team SDK's kit/outputs-contract.ts (type, JSON Schema and the consumer's check).
  */
 import type { AzurePlatform } from "./azure-platform";
 import type { ClusterServices } from "./cluster-services";
 import type { StackConfig } from "./config";
-import { OUTPUTS_SCHEMA_VERSION, type PlatformOutputs } from "./outputs-contract";
+import { OUTPUTS_SCHEMA_VERSION, type PlatformOutputs } from "@amlmesh/team-sdk/kit/outputs-contract";
 
-export { OUTPUTS_SCHEMA_VERSION, type PlatformOutputs } from "./outputs-contract";
+export { OUTPUTS_SCHEMA_VERSION, type PlatformOutputs } from "@amlmesh/team-sdk/kit/outputs-contract";
 
 export interface OutputSources {
     config: StackConfig;

@@ -12,7 +12,7 @@ import { AZUREML_EXTENSION_NAMESPACE } from "../components/azure/ml-kubernetes-c
 import type { WorkloadIdentity } from "../components/azure/workload-identity";
 import { UpstreamCertificate } from "../components/edge/upstream-certificate";
 import { ApiServerWebhook } from "../components/mesh/api-server-webhook";
-import { childName } from "../components/mesh/types";
+import { childName } from "@amlmesh/team-sdk/kit/mesh/types";
 import { buildAzurePlatform, INFERENCE_ROUTER_TLS_SECRET, type AzurePlatform, type MlClusterPreparation } from "./azure-platform";
 import { deployClusterServices, deployMesh, type ClusterMesh, type ClusterServiceDeps, type MeshDeps } from "./cluster-services";
 import type { StackConfig } from "./config";

@@ -69,16 +69,29 @@ export async function evaluateProgram(program: () => unknown, options: Evaluatio
         // The program's own error is kept out of the SDK: a rejected stack body also surfaces
         // as an unhandled rejection inside the SDK, which would crash the process.
         let failure: { error: unknown } | undefined;
-        await pulumi.runtime.runInPulumiStack(async () => {
-            try {
-                const exported = await program();
-                return typeof exported === "function" ? await (exported as () => unknown)() : exported;
-            } catch (error) {
-                failure = { error };
-                return {};
-            }
-        });
-        await drain(captured);
+        // Pulumi's runner fails the program on an unhandled rejection (run.js); a component that
+        // fails in its async initialize() surfaces only that way, so the plan must too.
+        const previousListeners = process.listeners("unhandledRejection");
+        const onRejection = (reason: unknown) => {
+            failure ??= { error: reason };
+        };
+        process.removeAllListeners("unhandledRejection");
+        process.on("unhandledRejection", onRejection);
+        try {
+            await pulumi.runtime.runInPulumiStack(async () => {
+                try {
+                    const exported = await program();
+                    return typeof exported === "function" ? await (exported as () => unknown)() : exported;
+                } catch (error) {
+                    failure ??= { error };
+                    return {};
+                }
+            });
+            await drain(captured);
+        } finally {
+            process.off("unhandledRejection", onRejection);
+            for (const listener of previousListeners) process.on("unhandledRejection", listener);
+        }
         if (failure) throw new ProgramFailure(failure.error, captured);
 
         const stack = captured.find((resource) => resource.type === "pulumi:pulumi:Stack");

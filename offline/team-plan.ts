@@ -6,11 +6,11 @@
  * config plus the team's settings derived from those outputs (teamPolicySettings). Exit 0 when
  * nothing mandatory is violated, 1 otherwise, 2 on bad usage.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { teamPolicySettings } from "@amlmesh/team-sdk";
-import { parsePlatformOutputs } from "../infra/outputs-contract";
+import { parsePlatformOutputs } from "@amlmesh/team-sdk/kit/outputs-contract";
 import type { PolicyReport } from "./document";
 import { evaluateProgram } from "./engine";
 import { loadEnvironmentPolicyConfig } from "./policy-config";
@@ -35,6 +35,12 @@ export interface TeamPlan {
 }
 
 export async function planTeamStack(request: TeamPlanRequest): Promise<TeamPlan> {
+    // The project is evaluated with this repository's Pulumi SDK (the mocks are set on that copy);
+    // a project-local install (npm install before pulumi up) would load another, unmocked one.
+    const ownSdk = path.join(request.projectDir, "node_modules", "@pulumi", "pulumi");
+    if (existsSync(ownSdk) && realpathSync(ownSdk) !== realpathSync(path.dirname(require.resolve("@pulumi/pulumi/package.json")))) {
+        throw new Error(`${path.join(request.projectDir, "node_modules")} holds its own @pulumi/pulumi, which the offline plan cannot mock; remove that node_modules to plan the project here`);
+    }
     const files = readStackConfigFiles(request.projectDir, request.stack);
     const platform = parsePlatformOutputs(request.platformPlan.outputs, "the platform plan");
     const platformStack = files.config[`${files.project}:platformStack`];

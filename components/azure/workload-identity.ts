@@ -13,22 +13,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AzureContext } from "./context";
 import { checkPrincipalName, type Principal } from "./principal";
 
-/**
- * Audience of the Kubernetes token exchanged for an Entra token: Entra's token-exchange
- * audience, the same for every federated credential (`ENTRA_FEDERATION_AUDIENCE` is this one).
- */
-export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
-/** ServiceAccount annotation naming the identity's client ID. */
-export const CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
-/** ServiceAccount annotation naming the identity's Entra tenant. */
-export const TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id";
-/** Pod label that makes the workload identity webhook inject the token and environment. */
-export const USE_LABEL = "azure.workload.identity/use";
+import { USE_LABEL, WORKLOAD_IDENTITY_AUDIENCE } from "@amlmesh/team-sdk/kit/azure/workload-identity-labels";
 
-/** Annotations a ServiceAccount federated with the identity `clientId` (in `tenantId`) must carry. */
-export function workloadIdentityAnnotations(clientId: pulumi.Input<string>, tenantId: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
-    return { [CLIENT_ID_ANNOTATION]: clientId, [TENANT_ID_ANNOTATION]: tenantId };
-}
+// The Kubernetes-side names live in the kit, which the team SDK shares with the platform.
+export { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, USE_LABEL, WORKLOAD_IDENTITY_AUDIENCE, workloadIdentityAnnotations } from "@amlmesh/team-sdk/kit/azure/workload-identity-labels";
 
 /** The cluster side of the trust: its OIDC issuer. */
 export interface OidcIssuer {

@@ -15,8 +15,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { USE_LABEL, workloadIdentityAnnotations } from "../azure/workload-identity";
-import { MeshAuthorization, type MeshProxyProtocol } from "../mesh/authorization";
-import { assertReplicas, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
+import { MeshAuthorization, type MeshProxyProtocol } from "@amlmesh/team-sdk/kit/mesh/authorization";
+import { assertReplicas, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "@amlmesh/team-sdk/kit/mesh/types";
 import { nodeServiceDeploymentSpec } from "./node-service-pod";
 
 export interface AmlTokenSwapArgs {

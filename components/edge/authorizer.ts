@@ -11,9 +11,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MeshAuthorization } from "../mesh/authorization";
+import { MeshAuthorization } from "@amlmesh/team-sdk/kit/mesh/authorization";
+import { assertReplicas, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "@amlmesh/team-sdk/kit/mesh/types";
 import { metricsGrant } from "../mesh/metrics";
-import { assertReplicas, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
 import { nodeServiceDeploymentSpec } from "./node-service-pod";
 
 export interface EdgeAuthorizerArgs {

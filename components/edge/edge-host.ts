@@ -7,8 +7,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { assertKubernetesName, PLATFORM_LABELS, type NamespaceHandle } from "../mesh/types";
-import type { ProtectedRoute } from "./protected-route";
+import { assertKubernetesName, PLATFORM_LABELS, type NamespaceHandle } from "@amlmesh/team-sdk/kit/mesh/types";
+import type { ProtectedRoute } from "@amlmesh/team-sdk/kit/edge/protected-route";
 
 export interface EdgeHostArgs {
     /** The ingress controller's namespace (the TLS Secret must be in the VirtualServer's namespace). */

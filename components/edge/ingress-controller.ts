@@ -20,9 +20,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { USE_LABEL, workloadIdentityAnnotations } from "../azure/workload-identity";
-import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "../mesh/types";
+import { assertReplicas, LINKERD_ANNOTATIONS, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "@amlmesh/team-sdk/kit/mesh/types";
 import { NGINX_INGRESS } from "../versions";
-import { MeshAuthorization } from "../mesh/authorization";
+import { MeshAuthorization } from "@amlmesh/team-sdk/kit/mesh/authorization";
 import { METRICS_PATHS } from "../mesh/metrics";
 import { IngressCrds } from "./ingress-crds";
 

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { PLATFORM_LABELS } from "../mesh/types";
+import { PLATFORM_LABELS } from "@amlmesh/team-sdk/kit/mesh/types";
 import { NGINX_INGRESS } from "../versions";
 
 /** Folder holding the CRDs of the pinned controller version. */

@@ -6,8 +6,8 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { LINKERD_ANNOTATIONS } from "../mesh/types";
-import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from "../pod-security";
+import { LINKERD_ANNOTATIONS } from "@amlmesh/team-sdk/kit/mesh/types";
+import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from "@amlmesh/team-sdk/kit/pod-security";
 
 /** Liveness on /healthz, readiness on /readyz, both on the container port named `http`. */
 export const NODE_SERVICE_PROBES: Pick<k8s.types.input.core.v1.Container, "livenessProbe" | "readinessProbe"> = {

@@ -11,7 +11,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { assertKubernetesName, PLATFORM_LABELS, type NamespaceHandle } from "../mesh/types";
+import { assertKubernetesName, PLATFORM_LABELS, type NamespaceHandle } from "@amlmesh/team-sdk/kit/mesh/types";
 
 export interface UpstreamCertificateArgs {
     /** Namespace of the upstream; the Secret is created there. */

@@ -12,7 +12,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { assertKubernetesName, childName, PLATFORM_LABELS, type NamespaceHandle } from "./types";
+import { assertKubernetesName, childName, PLATFORM_LABELS, type NamespaceHandle } from "@amlmesh/team-sdk/kit/mesh/types";
 
 /** Every address, both families: where API server calls may come from (Linkerd's own choice for its webhooks). */
 export const ANY_NETWORK: readonly string[] = ["0.0.0.0/0", "::/0"];

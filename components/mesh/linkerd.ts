@@ -18,7 +18,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY_API, LINKERD } from "../versions";
-import { LINKERD_ANNOTATIONS, PLATFORM_LABELS, type MeshControlPlane } from "./types";
+import { LINKERD_ANNOTATIONS, PLATFORM_LABELS, type MeshControlPlane } from "@amlmesh/team-sdk/kit/mesh/types";
 import { externalWebhookValues, LinkerdWebhookCertificates, type WebhookCertificateLifetimes } from "./webhook-certificates";
 
 /** Requests and limits in the chart's own shape (`cpu.request`, `memory.limit`, ...). */

@@ -18,7 +18,7 @@ import {
     type MeshControlPlane,
     type MeshInboundPolicy,
     type NamespaceHandle,
-} from "./types";
+} from "@amlmesh/team-sdk/kit/mesh/types";
 
 export interface MeshedNamespaceArgs {
     /** The namespace name. */

@@ -14,8 +14,8 @@
  * route matches is refused, so only the two routes above are reachable from outside.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { MeshAuthorization, type HttpPathMatch, type MeshRouteGrant } from "./authorization";
-import { childName, type NamespaceHandle, type ServiceAccountRef } from "./types";
+import { MeshAuthorization, type HttpPathMatch, type MeshRouteGrant } from "@amlmesh/team-sdk/kit/mesh/authorization";
+import { childName, type NamespaceHandle, type ServiceAccountRef } from "@amlmesh/team-sdk/kit/mesh/types";
 
 /** Name of the Linkerd proxy's admin container port (4191) in every injected pod (`_proxy.tpl`). */
 export const PROXY_ADMIN_PORT = "linkerd-admin";

@@ -24,7 +24,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { PLATFORM_LABELS } from "./types";
+import { PLATFORM_LABELS } from "@amlmesh/team-sdk/kit/mesh/types";
 
 /** The webhooks of linkerd-control-plane: chart values key, Service name, Secret the chart mounts. */
 export const LINKERD_WEBHOOKS = [

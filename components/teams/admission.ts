@@ -26,7 +26,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LINKERD_ANNOTATIONS, MESH_INBOUND_POLICIES, PLATFORM_LABELS } from "../mesh/types";
+import { LINKERD_ANNOTATIONS, MESH_INBOUND_POLICIES, PLATFORM_LABELS } from "@amlmesh/team-sdk/kit/mesh/types";
 
 /** Label on every team namespace; its value is the team's name. The bindings select by it. */
 export const TEAM_NAMESPACE_LABEL = "platform.amlmesh.io/team";

@@ -21,7 +21,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { assertKubernetesName, childName, PLATFORM_LABELS, type NamespaceHandle } from "../mesh/types";
+import { assertKubernetesName, childName, PLATFORM_LABELS, type NamespaceHandle } from "@amlmesh/team-sdk/kit/mesh/types";
 
 const EDIT = ["get", "list", "watch", "create", "update", "patch", "delete"];
 const READ = ["get", "list", "watch"];

@@ -1,22 +1,21 @@
 /**
- * The fraud team's program: read the platform's outputs (checked against the contract), then
- * publish the scoring model under the team's prefix. Everything about the edge, the mesh and
- * the team's identity comes from the platform; the team names only its service.
+ * The fraud team's program: publish the scoring model under the team's prefix. The component
+ * reads the platform stack's outputs itself (checked against the contract); everything about the
+ * edge, the mesh and the team's identity comes from there, and the team names only its service.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ModelService, PlatformReference } from "@amlmesh/team-sdk";
+import { ModelService } from "@amlmesh/team-sdk";
 
-export = async () => {
-    const config = new pulumi.Config();
-    const platform = await new PlatformReference(config.require("platformStack")).outputs();
-    const scorer = new ModelService("fraud-scorer", {
-        platform,
-        team: config.require("team"),
-        path: "/teams/fraud/score",
-        image: config.require("image"),
-        port: 8080,
-        serviceAccount: "fraud-scorer",
-        roles: ["Model.Invoke"],
-    });
-    return { url: scorer.url, namespace: scorer.namespace };
-};
+const config = new pulumi.Config();
+const scorer = new ModelService("fraud-scorer", {
+    platformStack: config.require("platformStack"),
+    team: config.require("team"),
+    path: "/teams/fraud/score",
+    image: config.require("image"),
+    port: 8080,
+    serviceAccount: "fraud-scorer",
+    roles: ["Model.Invoke"],
+});
+
+export const url = scorer.url;
+export const namespace = scorer.namespace;

@@ -6,7 +6,7 @@
  * secret into plain values.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { OUTPUTS_SCHEMA_VERSION, OutputsContractError, parsePlatformOutputs, platformOutputsSchema, type PlatformOutputsDocument } from "../../infra/outputs-contract";
+import { OUTPUTS_SCHEMA_VERSION, OutputsContractError, parsePlatformOutputs, platformOutputsSchema, type PlatformOutputsDocument } from "./kit/outputs-contract";
 
 export { OUTPUTS_SCHEMA_VERSION, OutputsContractError, type PlatformOutputsDocument };
 
@@ -18,12 +18,18 @@ export class PlatformReference {
     readonly stackReference: pulumi.StackReference;
     private loaded?: Promise<PlatformOutputsDocument>;
 
-    constructor(stackName: string, opts?: pulumi.CustomResourceOptions) {
+    /**
+     * @param stackName `<organization>/<project>/<stack>` of the platform stack.
+     * @param resourceName name of the StackReference resource (default: the stack name); a
+     *   component that reads the platform needs one of its own, since two references of the same
+     *   name under the same parent type would collide.
+     */
+    constructor(stackName: string, opts?: pulumi.CustomResourceOptions, resourceName: string = stackName) {
         if (!/^[^/\s]+\/[^/\s]+\/[^/\s]+$/.test(stackName)) {
             throw new OutputsContractError(`PlatformReference: "${stackName}" is not a stack name <organization>/<project>/<stack> (on a self-managed backend the organization is literally "organization")`);
         }
         this.stackName = stackName;
-        this.stackReference = new pulumi.StackReference(stackName, { name: stackName }, opts);
+        this.stackReference = new pulumi.StackReference(resourceName, { name: stackName }, opts);
     }
 
     /** The platform's outputs, checked against the contract this SDK was built for. */

@@ -5,7 +5,7 @@
  * Merge the result over the environment's `policy/config/<env>.json` and pass it as
  * `--policy-pack-config`.
  */
-import type { PlatformOutputsDocument } from "../../infra/outputs-contract";
+import type { PlatformOutputsDocument } from "./kit/outputs-contract";
 
 export type TeamPolicySettings = Record<string, Record<string, unknown>>;
 

@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020";
 import { parseStackConfig } from "../../infra/config";
-import { OUTPUTS_SCHEMA_VERSION, parsePlatformOutputs } from "../../infra/outputs-contract";
+import { OUTPUTS_SCHEMA_VERSION, parsePlatformOutputs } from "@amlmesh/team-sdk/kit/outputs-contract";
 import { OUTPUTS_SCHEMA_FILE, renderOutputsSchema } from "../../offline/outputs-schema";
 import { shippedStackConfig } from "../harness";
 import { plannedStack, STACKS } from "./azure-stacks";

@@ -4,7 +4,7 @@
  * before any end-to-end test runs NGINX on it.
  */
 import * as assert from "node:assert/strict";
-import { CLIENT_IDENTITY_HEADERS } from "../../components/edge/identity-headers";
+import { CLIENT_IDENTITY_HEADERS } from "@amlmesh/team-sdk/kit/edge/identity-headers";
 import { EdgeObjectError, edgeObjectsFrom, type EdgeObjects } from "../../offline/edge-render/objects";
 import { renderEdge, scaleRate, type LocalTarget, type Rendering } from "../../offline/edge-render/render";
 import { stackEdgeObjects } from "../../offline/edge-render/stack";

@@ -102,7 +102,7 @@ describe("plan diff (npm run plan:diff)", function () {
 
     it("shows a component change (program code) as modified inputs in every component instance", () => {
         // The program, copied with one line of a component changed, planned in its own process.
-        editFile(copyProgram(dir), "components/edge/protected-route.ts", "keepalive: 32,", "keepalive: 64,");
+        editFile(copyProgram(dir), "team-sdk/src/kit/edge/protected-route.ts", "keepalive: 32,", "keepalive: 64,");
         const run = spawnSync(process.execPath, ["--import", "tsx", "offline/plan.ts", "--stack", "prod", "--json"], { cwd: dir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
         assert.equal(run.status, 0, run.stderr);
 

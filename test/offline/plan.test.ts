@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { OUTPUTS_SCHEMA_VERSION } from "../../infra/outputs-contract";
+import { OUTPUTS_SCHEMA_VERSION } from "@amlmesh/team-sdk/kit/outputs-contract";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

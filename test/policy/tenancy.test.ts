@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import { teamPolicySettings } from "@amlmesh/team-sdk";
-import type { PlatformOutputsDocument } from "../../infra/outputs-contract";
+import type { PlatformOutputsDocument } from "@amlmesh/team-sdk/kit/outputs-contract";
 import type { CapturedResource, PolicyReport } from "../../offline/document";
 import { loadEnvironmentPolicyConfig } from "../../offline/policy-config";
 import { DEFAULT_PLATFORM_AUTHORIZER } from "../../policy/rules/tenancy";

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { AZUREML_EXTENSION_NAMESPACE } from "../../components/azure/ml-kubernetes-compute";
 import { MESH_INJECTION_LABEL } from "../../components/mesh/linkerd";
-import type { MeshControlPlane, NamespaceHandle } from "../../components/mesh/types";
+import type { MeshControlPlane, NamespaceHandle } from "@amlmesh/team-sdk/kit/mesh/types";
 import { CLUSTER_NAMES } from "../../infra/cluster-services";
 import type { StackConfig } from "../../infra/config";
 import type { PlannedStack, TestResource } from "../harness";

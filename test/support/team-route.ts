@@ -3,8 +3,8 @@
  * declares for a route under the first team's prefix, with the edge as the platform's outputs
  * describe it, and the team's namespace as the platform stack declares it.
  */
-import { ProtectedRoute } from "../../components/edge/protected-route";
-import { parsePlatformOutputs, type PlatformOutputsDocument } from "../../infra/outputs-contract";
+import { ProtectedRoute } from "@amlmesh/team-sdk/kit/edge/protected-route";
+import { parsePlatformOutputs, type PlatformOutputsDocument } from "@amlmesh/team-sdk/kit/outputs-contract";
 import { runComponents, type PlannedStack } from "../harness";
 
 export interface TeamRouteFixture {

@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import { ModelService, PlatformReference, teamPolicySettings, type ModelServiceArgs, type PlatformOutputsDocument } from "@amlmesh/team-sdk";
-import { parsePlatformOutputs } from "../../infra/outputs-contract";
+import { parsePlatformOutputs } from "@amlmesh/team-sdk/kit/outputs-contract";
 import { loadEnvironmentPolicyConfig } from "../../offline/policy-config";
 import { PlatformMocks } from "../../offline/mocks";
 import { runComponents, type PlannedStack } from "../harness";
@@ -38,7 +38,7 @@ describe("team SDK", () => {
     let raw: Record<string, unknown>;
     let admission: DeclaredAdmissionPolicy[];
     const args = (overrides: Partial<ModelServiceArgs> = {}): ModelServiceArgs => ({
-        platform,
+        platformStack: PLATFORM_STACK,
         team: "fraud",
         path: "/teams/fraud/score",
         image: IMAGE,
@@ -87,7 +87,9 @@ describe("team SDK", () => {
     describe("ModelService", () => {
         let planned: PlannedStack;
         before(async () => {
-            planned = await runComponents(() => new ModelService("fraud-scorer", args({ callers: [{ namespace: "features", serviceAccount: "feature-api" }] })), { stack: "prod" });
+            planned = await withPlatformOutputs(raw, [], () =>
+                runComponents(() => new ModelService("fraud-scorer", args({ callers: [{ namespace: "features", serviceAccount: "feature-api" }] })), { stack: "prod" }),
+            );
         });
 
         it("passes the pack with the team's policy settings taken from the platform outputs (teamPolicySettings)", async () => {
@@ -140,7 +142,7 @@ describe("team SDK", () => {
 
         it("refuses what would not be safe, saying why", async () => {
             const refused = (overrides: Partial<ModelServiceArgs>, message: RegExp) =>
-                assert.rejects(runComponents(() => new ModelService("fraud-scorer", args(overrides))), message);
+                assert.rejects(withPlatformOutputs(raw, [], () => runComponents(() => new ModelService("fraud-scorer", args(overrides)))), message);
             await refused({ serviceAccount: "other" }, /fraud-models\/other is not federated with team fraud's identity/);
             await refused({ roles: ["Admin"] }, /role Admin is not an app role/);
             await refused({ roles: [] }, /at least one role/);
@@ -148,6 +150,16 @@ describe("team SDK", () => {
             await refused({ path: "/models/churn" }, /outside the team's prefix \/teams\/fraud/);
             await refused({ team: "risk" }, /team risk is not onboarded/);
             await refused({ replicas: 1 }, /prod runs at least 2 replicas/);
+            // The edge delegates the prefix to one VirtualServerRoute: a second service there is refused, by name.
+            await assert.rejects(
+                withPlatformOutputs(raw, [], () =>
+                    runComponents(() => {
+                        new ModelService("fraud-scorer", args());
+                        new ModelService("fraud-ranker", args({ path: "/teams/fraud/rank" }));
+                    }),
+                ),
+                /prefix \/teams\/fraud is already published by ModelService fraud-(scorer|ranker); the edge delegates a prefix to one VirtualServerRoute \(fraud-models\/fraud-edge\)/,
+            );
         });
     });
 });

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { EdgeHost } from "../../../components/edge/edge-host";
-import { CLIENT_IDENTITY_HEADERS } from "../../../components/edge/identity-headers";
-import { ProtectedRoute, type EdgeRef, type ProtectedRouteArgs } from "../../../components/edge/protected-route";
-import { MeshAuthorization } from "../../../components/mesh/authorization";
+import { CLIENT_IDENTITY_HEADERS } from "@amlmesh/team-sdk/kit/edge/identity-headers";
+import { ProtectedRoute, type EdgeRef, type ProtectedRouteArgs } from "@amlmesh/team-sdk/kit/edge/protected-route";
+import { MeshAuthorization } from "@amlmesh/team-sdk/kit/mesh/authorization";
 import { runComponents, type PlannedStack } from "../../harness";
 import { customResources, namespaceHandle, objectName, objectNamespace, testProvider } from "../../support/cluster-fixtures";
 import { assertCustomResourcesValid } from "../../support/crd-schemas";

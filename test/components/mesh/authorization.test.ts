@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { MeshAuthorization, type MeshAuthorizationArgs } from "../../../components/mesh/authorization";
+import { MeshAuthorization, type MeshAuthorizationArgs } from "@amlmesh/team-sdk/kit/mesh/authorization";
 import { runComponents, type PlannedStack } from "../../harness";
 import { customResources, namespaceHandle, objectName, testProvider } from "../../support/cluster-fixtures";
 import { assertCustomResourcesValid } from "../../support/crd-schemas";

@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { ApiServerWebhook } from "../../../components/mesh/api-server-webhook";
-import { MeshAuthorization } from "../../../components/mesh/authorization";
+import { MeshAuthorization } from "@amlmesh/team-sdk/kit/mesh/authorization";
 import { metricsGrant, proxyMetricsAuthorization } from "../../../components/mesh/metrics";
 import type { CapturedResource } from "../../../offline/document";
 import { runComponents, type PlannedStack } from "../../harness";

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { CompactSign, exportJWK, exportSPKI, generateKeyPair } from 'jose';
-import { CLIENT_IDENTITY_HEADERS } from '../../../components/edge/identity-headers.js';
+import { CLIENT_IDENTITY_HEADERS } from '@amlmesh/team-sdk/kit/edge/identity-headers';
 import type { EdgeObjects } from '../../../offline/edge-render/objects.js';
 import type { RenderedRoute } from '../../../offline/edge-render/render.js';
 import { stackEdgeObjects, type ShippedStack } from '../../../offline/edge-render/stack.js';

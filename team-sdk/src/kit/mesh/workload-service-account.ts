@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { workloadIdentityAnnotations } from "../azure/workload-identity";
+import { workloadIdentityAnnotations } from "../azure/workload-identity-labels";
 import { assertKubernetesName, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "./types";
 
 export interface WorkloadServiceAccountArgs {
