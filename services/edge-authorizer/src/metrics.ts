@@ -2,11 +2,6 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { CacheUse, Outcome, Reason } from './decision.js';
 import type { RefreshEvent } from './keys.js';
 
-interface DecisionSeries {
-  readonly count: { inc(): void };
-  readonly latency: { observe(value: number): void };
-}
-
 /** More distinct routes than a platform publishes; beyond it decisions count under `other`. */
 const MAX_ROUTE_LABELS = 256;
 
@@ -72,28 +67,10 @@ export class AuthorizerMetrics {
   /** Route labels seen so far; bounded, because anything that reaches /authorize can name a route. */
   private readonly routes = new Set<string>();
 
-  /**
-   * The decision counter's and histogram's children per label set, bound once. prom-client hashes
-   * the label object on every inc()/observe() (sorting its keys); behind the edge that is one call
-   * per request, for a handful of distinct label sets. Bounded like the route labels it is keyed by.
-   */
-  private readonly decisionSeries = new Map<string, DecisionSeries>();
-  private readonly cacheSeries = {
-    hit: this.cacheLookups.labels({ result: 'hit' }),
-    miss: this.cacheLookups.labels({ result: 'miss' }),
-  };
-
   recordDecision(outcome: Outcome, reason: Reason, cache: CacheUse, seconds: number, route: string | undefined): void {
-    const label = this.routeLabel(route);
-    const key = `${outcome}\n${reason}\n${label}`;
-    let series = this.decisionSeries.get(key);
-    if (series === undefined) {
-      series = { count: this.decisions.labels({ route: label, outcome, reason }), latency: this.latency.labels({ outcome }) };
-      this.decisionSeries.set(key, series);
-    }
-    series.count.inc();
-    series.latency.observe(seconds);
-    if (cache === 'hit' || cache === 'miss') this.cacheSeries[cache].inc();
+    this.decisions.inc({ route: this.routeLabel(route), outcome, reason });
+    this.latency.observe({ outcome }, seconds);
+    if (cache === 'hit' || cache === 'miss') this.cacheLookups.inc({ result: cache });
   }
 
   private routeLabel(route: string | undefined): string {
