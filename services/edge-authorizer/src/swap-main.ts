@@ -1,7 +1,10 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from './config.js';
 import { createLogger } from './log.js';
 import { loadSwapConfig, type SwapConfig } from './swap/config.js';
+import { createMetricsServer, SwapMetrics } from './swap/metrics.js';
 import { createSwapServer } from './swap/server.js';
 import { EndpointTokens, WorkloadIdentityCredential } from './swap/tokens.js';
 
@@ -17,17 +20,28 @@ function main(): void {
   }
   const logger = createLogger(config.logLevel, undefined, 'aml-token-swap');
   const tokens = new EndpointTokens(config, new WorkloadIdentityCredential(config));
-  const swap = createSwapServer(config, tokens, logger);
+  const metrics = new SwapMetrics({ processMetrics: true });
+  const swap = createSwapServer(config, tokens, logger, metrics);
+  const metricsServer = createMetricsServer(metrics);
   const shutdown = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'shutting down');
+    metricsServer.close();
     void swap.drain(10_000).then(() => process.exit(0));
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
-  swap.server.listen(config.port, config.host, () => {
-    const address = swap.server.address() as AddressInfo;
-    logger.info({ host: address.address, port: address.port, router: config.routerUrl, workspaceId: config.workspaceId }, 'listening');
-  });
+  const listen = async (server: Server, port: number): Promise<number> => {
+    server.listen(port, config.host);
+    await once(server, 'listening');
+    return (server.address() as AddressInfo).port;
+  };
+  Promise.all([listen(swap.server, config.port), listen(metricsServer, config.metricsPort)]).then(
+    ([port, metricsPort]) => logger.info({ host: config.host, port, metricsPort, router: config.routerUrl, workspaceId: config.workspaceId }, 'listening'),
+    (error: unknown) => {
+      logger.fatal({ err: error }, 'cannot listen');
+      process.exit(1);
+    },
+  );
 }
 
 main();

@@ -24,6 +24,8 @@ export interface SwapRig {
   readonly process: ManagedProcess;
   readonly port: number;
   readonly url: string;
+  /** Base URL of the swap's metrics port. */
+  readonly metricsUrl: string;
   /** The projected ServiceAccount token file the swap reads. */
   readonly tokenFile: string;
   stop(): Promise<void>;
@@ -84,6 +86,7 @@ export async function startSwapRig(options: SwapRigOptions): Promise<SwapRig> {
         ...env,
         SWAP_HOST: '127.0.0.1',
         SWAP_PORT: '0',
+        SWAP_METRICS_PORT: '0',
         SWAP_WORKSPACE_ID: TEST_WORKSPACE_ID,
         SWAP_ROUTER_URL: router.url,
         SWAP_ARM_ENDPOINT: arm.endpoint,
@@ -95,11 +98,11 @@ export async function startSwapRig(options: SwapRigOptions): Promise<SwapRig> {
       },
     });
     stops.push(() => proc.stop());
-    const port = await proc.waitForLine((line) => {
+    const [port, metricsPort] = await proc.waitForLine((line) => {
       const entry = parseJson(line);
-      return entry?.['msg'] === 'listening' && typeof entry['port'] === 'number' ? entry['port'] : undefined;
+      return entry?.['msg'] === 'listening' && typeof entry['port'] === 'number' && typeof entry['metricsPort'] === 'number' ? [entry['port'], entry['metricsPort']] : undefined;
     });
-    return { cluster, entra, arm, router, ledger, identity, process: proc, port, url: `http://127.0.0.1:${port}`, tokenFile, stop: stopAll };
+    return { cluster, entra, arm, router, ledger, identity, process: proc, port, url: `http://127.0.0.1:${port}`, metricsUrl: `http://127.0.0.1:${metricsPort}`, tokenFile, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -84,6 +84,27 @@ describe('aml-token-swap against Entra, ARM and router stand-ins', function () {
     assert.equal(refused.headers['www-authenticate'], undefined);
     assert.equal((await score('/api/v1/endpoint/churn/score')).status, 200);
   });
+
+  it('exports on its own port what callers got and why, and where the aml_tokens came from; only there', async () => {
+    // The inference port's mesh authorization admits the ingress alone, so metrics have a port of
+    // their own (for the scraper's identity); the inference port never serves them.
+    assert.equal((await score('/metrics')).status, 404);
+    const response = await httpGet(`${rig.metricsUrl}/metrics`);
+    assert.equal(response.status, 200);
+    const count = (labels: string): number => Number(new RegExp(`^aml_token_swap_requests_total\\{${labels}\\} (\\d+)$`, 'm').exec(response.body)?.[1] ?? 0);
+    assert.ok(count('endpoint="churn",status="200",reason="forwarded"') >= 3, response.body);
+    assert.equal(count('endpoint="no-such-endpoint",status="404",reason="endpoint_not_found"'), 1, response.body);
+    assert.match(response.body, /^aml_token_swap_requests_total\{endpoint="new-one",status="503",reason="[a-z_]+"\} 1$/m);
+    assert.match(response.body, /^aml_token_swap_requests_total\{endpoint="churn",status="502",reason="router_refused_token"\} 1$/m);
+    // Names that are not plain endpoint names are counted, never used as labels.
+    assert.match(response.body, /^aml_token_swap_requests_total\{endpoint="invalid",status="400",reason="bad_endpoint_name"\} \d+$/m);
+    assert.ok(!/endpoint="(\.\.|%2e%2e|-churn)/.test(response.body), 'a client-chosen segment became a label');
+    assert.match(response.body, /^aml_token_swap_endpoint_tokens_total\{source="fresh"\} \d+$/m);
+    assert.match(response.body, /^aml_token_swap_endpoint_tokens_total\{source="cache"\} \d+$/m);
+    assert.match(response.body, /^aml_token_swap_request_duration_seconds_count\{reason="forwarded"\} \d+$/m);
+    assert.ok(!response.body.includes(CALLER_TOKEN));
+    assert.equal((await httpGet(`${rig.metricsUrl}/api/v1/endpoint/churn/score`)).status, 404);
+  });
 });
 
 describe('aml-token-swap when Entra is down or refuses its identity', function () {

@@ -7,6 +7,8 @@ import { checkFetchableUrl, ConfigError, GUID, host, integer, logLevel, optional
 export interface SwapConfig {
   readonly host: string;
   readonly port: number;
+  /** Port of `/metrics`, apart from the inference port, whose mesh authorization admits the ingress alone. */
+  readonly metricsPort: number;
   /** ARM ID of the workspace whose online endpoints are served. */
   readonly workspaceId: string;
   /** Base URL of the inference router (azureml-fe). */
@@ -31,6 +33,7 @@ export interface SwapConfig {
 const KNOWN = [
   'SWAP_HOST',
   'SWAP_PORT',
+  'SWAP_METRICS_PORT',
   'SWAP_WORKSPACE_ID',
   'SWAP_ROUTER_URL',
   'SWAP_ROUTER_CA_FILE',
@@ -64,9 +67,13 @@ export function loadSwapConfig(env: Env): SwapConfig {
     if (!GUID.test(value)) throw new ConfigError(name, `"${value}" is not a GUID (is the pod labelled azure.workload.identity/use: "true"?)`);
     return value;
   };
+  const port = integer(env, 'SWAP_PORT', 8080, 0, 65_535);
+  const metricsPort = integer(env, 'SWAP_METRICS_PORT', 9464, 0, 65_535);
+  if (port !== 0 && metricsPort === port) throw new ConfigError('SWAP_METRICS_PORT', `${metricsPort} is SWAP_PORT too; metrics need a port of their own`);
   return {
     host: host(env, 'SWAP_HOST'),
-    port: integer(env, 'SWAP_PORT', 8080, 0, 65_535),
+    port,
+    metricsPort,
     workspaceId,
     routerUrl,
     routerCaFile: optionalString(env, 'SWAP_ROUTER_CA_FILE'),

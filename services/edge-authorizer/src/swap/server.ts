@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import { drainServer } from '../server.js';
 import type { SwapConfig } from './config.js';
+import type { SwapMetrics } from './metrics.js';
 import { ENDPOINT_NAME, SwapError, type EndpointTokens, type TokenSource } from './tokens.js';
 
 /** Scoring URIs of Kubernetes online endpoints (the edge's inference route). */
@@ -31,7 +32,7 @@ export interface SwapServer {
  * and streams the request and answer through. The endpoint comes from the path and must be a
  * plain endpoint name; anything else is refused before any token is fetched.
  */
-export function createSwapServer(config: Pick<SwapConfig, 'routerUrl' | 'routerCaFile'>, tokens: EndpointTokens, logger: Logger): SwapServer {
+export function createSwapServer(config: Pick<SwapConfig, 'routerUrl' | 'routerCaFile'>, tokens: EndpointTokens, logger: Logger, metrics: SwapMetrics): SwapServer {
   const router = new URL(config.routerUrl);
   const tls = router.protocol === 'https:';
   const agent = tls
@@ -53,8 +54,11 @@ export function createSwapServer(config: Pick<SwapConfig, 'routerUrl' | 'routerC
     const endpoint = match[1] as string;
     const started = performance.now();
     const log = (status: number, reason: string, source: TokenSource | undefined): void => {
-      // Only a valid name is logged: the raw segment is the client's text.
-      logger.info({ endpoint: ENDPOINT_NAME.test(endpoint) ? endpoint : undefined, method: req.method, status, reason, token: source, durationMs: Math.round((performance.now() - started) * 1000) / 1000 }, 'swap');
+      // Only a valid name is logged or labelled: the raw segment is the client's text.
+      const name = ENDPOINT_NAME.test(endpoint) ? endpoint : undefined;
+      const seconds = (performance.now() - started) / 1000;
+      metrics.recordRequest(name, status, reason, source, seconds);
+      logger.info({ endpoint: name, method: req.method, status, reason, token: source, durationMs: Math.round(seconds * 1e6) / 1e3 }, 'swap');
     };
     // Raw path segment as the client sent it: percent-encoding, dots and the like are refused.
     if (!ENDPOINT_NAME.test(endpoint)) {
