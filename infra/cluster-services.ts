@@ -369,6 +369,7 @@ export function deployClusterServices<I extends WorkloadIdentityHandle>(
                 ...(router.caCertificatePem !== undefined ? { caCertificatePem: router.caCertificatePem } : {}),
             },
             identityReady: [tokenGrant, ...(pulumi.Resource.isInstance(swapIdentity) ? [swapIdentity] : [])],
+            ...(config.monitoring.scraper ? { metricsScraper: scraperIdentity(config.monitoring.scraper) } : {}),
         },
         k8sOpts,
     );

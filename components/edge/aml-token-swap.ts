@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { USE_LABEL, workloadIdentityAnnotations } from "../azure/workload-identity";
 import { MeshAuthorization, type MeshProxyProtocol } from "@amlmesh/team-sdk/kit/mesh/authorization";
 import { assertReplicas, PLATFORM_LABELS, type NamespaceHandle, type ServiceAccountRef } from "@amlmesh/team-sdk/kit/mesh/types";
+import { METRICS_PATHS } from "../mesh/metrics";
 import { nodeServiceDeploymentSpec } from "./node-service-pod";
 
 export interface AmlTokenSwapArgs {
@@ -48,11 +49,18 @@ export interface AmlTokenSwapArgs {
     };
     /** What the pods must wait for (federated credential, role assignment). */
     identityReady?: pulumi.Input<pulumi.Resource>[];
+    /** The one identity admitted to GET /metrics on the metrics port; without one that port stays closed. */
+    metricsScraper?: ServiceAccountRef;
     resources?: { requests: Record<string, string>; limits: Record<string, string> };
 }
 
 const APP = "aml-token-swap";
 const PORT = 8080;
+/**
+ * Metrics on a port of their own: the inference port's authorization (the route's, in
+ * ProtectedRoute) admits the ingress to every path, and the scraper must get /metrics only.
+ */
+const METRICS_PORT = 9464;
 const CA_MOUNT = "/etc/aml-token-swap/router-ca";
 
 export class AmlTokenSwap extends pulumi.ComponentResource {
@@ -87,6 +95,7 @@ export class AmlTokenSwap extends pulumi.ComponentResource {
         const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
         const env: k8s.types.input.core.v1.EnvVar[] = [
             { name: "SWAP_PORT", value: String(PORT) },
+            { name: "SWAP_METRICS_PORT", value: String(METRICS_PORT) },
             { name: "SWAP_WORKSPACE_ID", value: args.workspaceId },
             { name: "SWAP_ROUTER_URL", value: `${args.router.scheme}://${args.router.serviceName}.${args.router.namespace.name}.svc.cluster.local:${args.router.port}` },
         ];
@@ -111,6 +120,7 @@ export class AmlTokenSwap extends pulumi.ComponentResource {
                     image: args.image,
                     command: ["node", "dist/swap-main.js"],
                     port: PORT,
+                    extraPorts: [{ name: "metrics", containerPort: METRICS_PORT }],
                     env,
                     ...(args.resources ? { resources: args.resources } : {}),
                     volumeMounts: mounts,
@@ -143,6 +153,22 @@ export class AmlTokenSwap extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        if (args.metricsScraper) {
+            new MeshAuthorization(
+                `${name}-metrics`,
+                {
+                    namespace: args.namespace,
+                    podSelector: selector,
+                    port: "metrics",
+                    proxyProtocol: "HTTP/1",
+                    clients: [args.metricsScraper],
+                    // No probe uses this port.
+                    http: { paths: [...METRICS_PATHS], probes: { paths: [], networks: [] } },
+                },
+                { parent: this },
+            );
+        }
 
         this.service = { namespace, name, port: PORT };
         this.podSelector = selector;

@@ -40,6 +40,8 @@ export interface NodeServiceDeploymentArgs {
     /** Overrides the image's entry point (the swap runs another file of the same image). */
     command?: string[];
     port: number;
+    /** More named container ports than `http` (say, a metrics port). */
+    extraPorts?: { name: string; containerPort: number }[];
     env: k8s.types.input.core.v1.EnvVar[];
     resources?: k8s.types.input.core.v1.ResourceRequirements;
     volumeMounts: k8s.types.input.core.v1.VolumeMount[];
@@ -71,7 +73,7 @@ export function nodeServiceDeploymentSpec(args: NodeServiceDeploymentArgs): k8s.
                         image: args.image,
                         imagePullPolicy: "IfNotPresent",
                         ...(args.command ? { command: args.command } : {}),
-                        ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
+                        ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }, ...(args.extraPorts ?? []).map((port) => ({ ...port, protocol: "TCP" }))],
                         env: args.env,
                         resources: args.resources ?? { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "256Mi" } },
                         securityContext: RESTRICTED_CONTAINER_SECURITY,

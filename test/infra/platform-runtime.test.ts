@@ -495,7 +495,7 @@ describe("issue 14: the platform keeps working after the first deploy", function
                 assert.deepEqual(grants.filter((grant) => grant.paths.some((path) => path.includes("/metrics"))), []);
             });
 
-            it(`${env}: the scraper may GET /metrics of every meshed proxy, NGINX's exporter and the authorizer; nothing else gains or loses access`, async () => {
+            it(`${env}: the scraper may GET /metrics of every meshed proxy, NGINX's exporter, the authorizer and the token swap; nothing else gains or loses access`, async () => {
                 const before = meshGrants(await stackFor(env));
                 const stack = await scrapedStack(env);
                 const after = meshGrants(stack);
@@ -523,6 +523,8 @@ describe("issue 14: the platform keeps working after the first deploy", function
                     }),
                     { namespace: "nginx-ingress", ...serverOn("nginx-ingress", 9113), port: 9113, paths: metrics, clients: [scraperId] },
                     { ...authorizerGrant, paths: metrics, clients: [scraperId] },
+                    // The swap's metrics port: its inference port admits the ingress to every path.
+                    { namespace: CLUSTER_NAMES.swapNamespace, ...serverOn(CLUSTER_NAMES.swapNamespace, "metrics"), port: "metrics", paths: metrics, clients: [scraperId] },
                 ];
                 assert.deepEqual(
                     (serverOn("nginx-ingress", 9113).podSelector as { matchLabels: Record<string, string> }).matchLabels["app.kubernetes.io/instance"],
