@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundedLabelValues } from './bounded-labels.js';
 import type { CacheUse, Outcome, Reason } from './decision.js';
 import type { RefreshEvent } from './keys.js';
 
@@ -64,21 +65,13 @@ export class AuthorizerMetrics {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'edge_authorizer_' });
   }
 
-  /** Route labels seen so far; bounded, because anything that reaches /authorize can name a route. */
-  private readonly routes = new Set<string>();
+  /** Route labels; bounded, because anything that reaches /authorize can name a route. */
+  private readonly routes = new BoundedLabelValues(MAX_ROUTE_LABELS);
 
   recordDecision(outcome: Outcome, reason: Reason, cache: CacheUse, seconds: number, route: string | undefined): void {
-    this.decisions.inc({ route: this.routeLabel(route), outcome, reason });
+    this.decisions.inc({ route: route === undefined ? 'none' : this.routes.label(route), outcome, reason });
     this.latency.observe({ outcome }, seconds);
     if (cache === 'hit' || cache === 'miss') this.cacheLookups.inc({ result: cache });
-  }
-
-  private routeLabel(route: string | undefined): string {
-    if (route === undefined) return 'none';
-    if (this.routes.has(route)) return route;
-    if (this.routes.size >= MAX_ROUTE_LABELS) return 'other';
-    this.routes.add(route);
-    return route;
   }
 
   recordRefresh(event: RefreshEvent): void {

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundedLabelValues } from '../bounded-labels.js';
 import type { TokenSource } from './tokens.js';
 
 /** More endpoints than a workspace serves; beyond it requests count under `other`. */
@@ -35,8 +36,8 @@ export class SwapMetrics {
     registers: [this.registry],
   });
 
-  /** Endpoint labels seen so far; bounded, because a caller names the endpoint in the path. */
-  private readonly endpoints = new Set<string>();
+  /** Endpoint labels; bounded, because a caller names the endpoint in the path. */
+  private readonly endpoints = new BoundedLabelValues(MAX_ENDPOINT_LABELS);
 
   constructor(options: { readonly processMetrics: boolean }) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'aml_token_swap_' });
@@ -44,17 +45,9 @@ export class SwapMetrics {
 
   /** `endpoint` is undefined when the path did not name a valid endpoint. */
   recordRequest(endpoint: string | undefined, status: number, reason: string, source: TokenSource | undefined, seconds: number): void {
-    this.requests.inc({ endpoint: this.endpointLabel(endpoint), status: String(status), reason });
+    this.requests.inc({ endpoint: endpoint === undefined ? 'invalid' : this.endpoints.label(endpoint), status: String(status), reason });
     this.duration.observe({ reason }, seconds);
     if (source !== undefined) this.tokens.inc({ source });
-  }
-
-  private endpointLabel(endpoint: string | undefined): string {
-    if (endpoint === undefined) return 'invalid';
-    if (this.endpoints.has(endpoint)) return endpoint;
-    if (this.endpoints.size >= MAX_ENDPOINT_LABELS) return 'other';
-    this.endpoints.add(endpoint);
-    return endpoint;
   }
 }
 
